@@ -1,0 +1,108 @@
+"""Build the compiled core of zi-core.
+
+The extension modules are compiled from ``src_c/*.pyx``. OpenMP is used when a
+probe compile with it succeeds. The default flags are portable (no
+``-march=native``, no ``-ffast-math``); ``ZI_NATIVE=1`` opts in to
+``-march=native`` for a local build, ``ZI_DEBUG=1`` turns Cython's bounds and
+wraparound checks back on, ``ZI_SANITIZE=1`` builds with ASan and UBSan.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _env_flag(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _compiler():
+    return os.environ.get("CC") or sysconfig.get_config_var("CC").split()[0] or "cc"
+
+
+def _probe_openmp():
+    """Return the OpenMP compile/link flags if the C compiler accepts them."""
+    if _env_flag("ZI_NO_OPENMP") or sys.platform == "win32":
+        return []
+    code = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel reduction(+:n)\nn+=1;\nreturn n>0?0:1;}\n"
+    tmp = tempfile.mkdtemp()
+    try:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as f:
+            f.write(code)
+        cmd = [_compiler(), "-fopenmp", src, "-o", os.path.join(tmp, "probe")]
+        ok = subprocess.run(cmd, capture_output=True).returncode == 0
+        if ok:
+            ok = subprocess.run([os.path.join(tmp, "probe")], capture_output=True).returncode == 0
+    except OSError:
+        ok = False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ["-fopenmp"] if ok else []
+
+
+OPENMP = _probe_openmp()
+DEBUG = _env_flag("ZI_DEBUG")
+SANITIZE = _env_flag("ZI_SANITIZE")
+
+# -ffp-contract=off: no FMA contraction, so every instruction-set variant and
+# every lane width computes the same bits. -fno-trapping-math lets GCC
+# vectorize the ReLU masks (it changes no result; we never read FP flags).
+CFLAGS = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fno-math-errno"]
+LDFLAGS = []
+if _env_flag("ZI_NATIVE"):
+    CFLAGS.append("-march=native")
+if SANITIZE:
+    CFLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-ffp-contract=off",
+              "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
+    LDFLAGS = ["-fsanitize=address,undefined"]
+if DEBUG:
+    CFLAGS = ["-O0", "-g", "-ffp-contract=off"]
+
+DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": True,
+    "nonecheck": False,
+    "embedsignature": True,
+}
+
+# The same kernel source compiled once per instruction-set level; zi_core picks
+# the best variant the CPU supports at import (zi_core/_dispatch.py).
+VARIANTS = {"baseline": []}
+if sys.platform != "win32" and os.uname().machine in ("x86_64", "AMD64") and not SANITIZE:
+    VARIANTS["avx2"] = ["-mavx2", "-mfma"]
+
+
+def _extensions():
+    exts = []
+    for variant, isa in VARIANTS.items():
+        exts.append(Extension(
+            f"zi_core._core_{variant}",
+            sources=[f"src_c/_core_{variant}.pyx"],
+            include_dirs=[np.get_include(), "src_c"],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+            extra_compile_args=CFLAGS + isa + OPENMP,
+            extra_link_args=LDFLAGS + OPENMP,
+        ))
+    return exts
+
+
+setup(
+    ext_modules=cythonize(
+        _extensions(),
+        compiler_directives=DIRECTIVES,
+        compile_time_env={"ZI_OPENMP": bool(OPENMP)},
+        include_path=["src_c"],
+    ),
+)

@@ -1,0 +1,65 @@
+"""Pick the compiled kernel variant this CPU can run (chosen once, at import).
+
+The same Cython source is compiled at several instruction-set levels
+(``setup.py``); all are built with ``-ffp-contract=off`` and compute identical
+bits, so the choice changes speed only. ``ZI_CORE_VARIANT=baseline`` forces one.
+"""
+import importlib
+import os
+
+_ORDER = ["avx2", "baseline"]
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _supported(variant, flags):
+    if variant == "avx2":
+        return {"avx2", "fma"} <= flags
+    return True
+
+
+def load():
+    """Return (module, variant name) of the best importable kernel."""
+    forced = os.environ.get("ZI_CORE_VARIANT", "").strip()
+    flags = _cpu_flags()
+    candidates = [forced] if forced else _ORDER
+    errors = []
+    for name in candidates:
+        if name not in _ORDER:
+            raise ImportError(f"ZI_CORE_VARIANT={forced!r} is not one of {_ORDER}")
+        if not forced and not _supported(name, flags):
+            continue
+        try:
+            return importlib.import_module(f"zi_core._core_{name}"), name
+        except ImportError as exc:
+            errors.append(f"{name}: {exc}")
+    raise ImportError(
+        "zi-core's compiled core is not built; install with `pip install .` or "
+        "build in place with `python setup.py build_ext --inplace` "
+        f"({'; '.join(errors) or 'no variant found'})")
+
+
+_module = None
+_variant = None
+
+
+def core():
+    """The compiled kernel module (imported on first use)."""
+    global _module, _variant
+    if _module is None:
+        _module, _variant = load()
+    return _module
+
+
+def variant():
+    core()
+    return _variant
