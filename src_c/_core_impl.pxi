@@ -37,6 +37,10 @@ cdef enum:
     SCHEDULE_CONSTANT = 0
     SCHEDULE_INVSCALING = 1
 
+# Models trained together in one packed group (two AVX2 vectors of doubles).
+cdef enum:
+    LANES = 8
+
 # Lanes per thread block are rounded to this, so blocks never share a cache line.
 _LANE_ALIGN = 8
 
@@ -55,8 +59,11 @@ cdef struct Net:
 
 
 cdef inline void _forward(const Net* net, const floating* xs, const floating* theta,
-                          Py_ssize_t b0, Py_ssize_t nb, floating* act) noexcept nogil:
-    """act[u, k] = activation of unit u for lane k; the last layer is linear."""
+                          Py_ssize_t S, Py_ssize_t nb, floating* act) noexcept nogil:
+    """act[u, k] = activation of unit u for lane k; the last layer is linear.
+
+    theta points at lane 0 of row 0; S is the distance between rows.
+    """
     cdef Py_ssize_t li, j, i, k, n_in, n_out
     cdef const floating* w
     cdef const floating* bj
@@ -69,23 +76,23 @@ cdef inline void _forward(const Net* net, const floating* xs, const floating* th
         for j in range(n_out):
             o = act + (net.off_a[li] + j) * nb
             if net.has_bias:
-                bj = theta + (net.off_b[li] + j) * net.B + b0
+                bj = theta + (net.off_b[li] + j) * S
                 for k in range(nb):
                     o[k] = bj[k]
             else:
                 for k in range(nb):
                     o[k] = 0
-            w = theta + (net.off_w[li] + j * n_in) * net.B + b0
+            w = theta + (net.off_w[li] + j * n_in) * S
             if li == 0:
                 for i in range(n_in):
                     xi = xs[i]
                     for k in range(nb):
-                        o[k] = o[k] + w[i * net.B + k] * xi
+                        o[k] = o[k] + w[i * S + k] * xi
             else:
                 h = act + net.off_a[li - 1] * nb
                 for i in range(n_in):
                     for k in range(nb):
-                        o[k] = o[k] + w[i * net.B + k] * h[i * nb + k]
+                        o[k] = o[k] + w[i * S + k] * h[i * nb + k]
             if li < net.L - 1:
                 for k in range(nb):
                     o[k] = o[k] if o[k] > 0 else 0
@@ -120,7 +127,7 @@ cdef inline double _loss_grad(int loss, double z, double y, double* g) noexcept 
     return 0.0 if e == y else 1.0
 
 
-cdef inline void _backward(const Net* net, const floating* theta, Py_ssize_t b0,
+cdef inline void _backward(const Net* net, const floating* theta, Py_ssize_t S,
                            Py_ssize_t nb, const floating* act, floating* delta) noexcept nogil:
     """delta[u, k] = d loss / d pre-activation of unit u, from the output's delta.
 
@@ -139,16 +146,16 @@ cdef inline void _backward(const Net* net, const floating* theta, Py_ssize_t b0,
             dp[i] = 0
         for j in range(n_out):
             dj = delta + (net.off_a[li] + j) * nb
-            w = theta + (net.off_w[li] + j * n_in) * net.B + b0
+            w = theta + (net.off_w[li] + j * n_in) * S
             for i in range(n_in):
                 for k in range(nb):
-                    dp[i * nb + k] = dp[i * nb + k] + w[i * net.B + k] * dj[k]
+                    dp[i * nb + k] = dp[i * nb + k] + w[i * S + k] * dj[k]
         h = act + net.off_a[li - 1] * nb
         for i in range(n_in * nb):
             dp[i] = dp[i] if h[i] > 0 else 0
 
 
-cdef inline void _sgd_step(const Net* net, const floating* xs, floating* theta, Py_ssize_t b0,
+cdef inline void _sgd_step(const Net* net, const floating* xs, floating* theta, Py_ssize_t S,
                            Py_ssize_t nb, const floating* act, const floating* delta,
                            const floating* eta, floating* step) noexcept nogil:
     """Per-sample update: p -= (eta * delta_j) * input_i for every weight."""
@@ -165,19 +172,19 @@ cdef inline void _sgd_step(const Net* net, const floating* xs, floating* theta, 
             dj = delta + (net.off_a[li] + j) * nb
             for k in range(nb):
                 step[k] = eta[k] * dj[k]
-            w = theta + (net.off_w[li] + j * n_in) * net.B + b0
+            w = theta + (net.off_w[li] + j * n_in) * S
             if li == 0:
                 for i in range(n_in):
                     xi = xs[i]
                     for k in range(nb):
-                        w[i * net.B + k] = w[i * net.B + k] - step[k] * xi
+                        w[i * S + k] = w[i * S + k] - step[k] * xi
             else:
                 h = act + net.off_a[li - 1] * nb
                 for i in range(n_in):
                     for k in range(nb):
-                        w[i * net.B + k] = w[i * net.B + k] - step[k] * h[i * nb + k]
+                        w[i * S + k] = w[i * S + k] - step[k] * h[i * nb + k]
             if net.has_bias:
-                bj = theta + (net.off_b[li] + j) * net.B + b0
+                bj = theta + (net.off_b[li] + j) * S
                 for k in range(nb):
                     bj[k] = bj[k] - step[k]
 
@@ -214,30 +221,25 @@ cdef inline void _accumulate(const Net* net, const floating* xs, Py_ssize_t nb,
                     gb[k] = gb[k] + dj[k]
 
 
-cdef int _train_block(const Net* net, const floating* X, const floating* y,
-                      const Py_ssize_t* order, Py_ssize_t n_order, floating* theta,
-                      Py_ssize_t b0, Py_ssize_t nb, int loss, Py_ssize_t batch_size,
-                      const floating* lr, int schedule, double power_t, long long t0,
-                      double* loss_sum, double* n_correct) noexcept nogil:
-    """Train lanes [b0, b0 + nb) on the samples order[0:n_order]; 0 or -1 (no memory)."""
+cdef inline void _train_lanes(const Net* net, const floating* X, const floating* y,
+                              const Py_ssize_t* order, Py_ssize_t n_order, floating* theta,
+                              Py_ssize_t nb, int loss, Py_ssize_t batch_size, const floating* lr,
+                              int schedule, double power_t, long long t0, double* loss_sum,
+                              double* n_correct, floating* act, floating* delta, floating* eta,
+                              floating* grad) noexcept nogil:
+    """SGD for nb lanes packed with stride nb (theta[p * nb + k]) over order[0:n_order].
+
+    Called with a literal nb (1 or LANES) so the compiler can specialize the
+    lane loops; ``grad`` is NULL for per-sample updates.
+    """
     cdef Py_ssize_t s, k, p, m, start, stop, P = net.P
     cdef long long t = t0
     cdef const floating* xs
     cdef floating yy, zk
     cdef double g, tp
-    cdef floating* act = <floating*> malloc(net.U * nb * sizeof(floating))
-    cdef floating* delta = <floating*> malloc(net.U * nb * sizeof(floating))
-    cdef floating* eta = <floating*> malloc(2 * nb * sizeof(floating))
-    cdef floating* grad = NULL
-    cdef floating* step
-    cdef floating* out
-    if batch_size > 1:
-        grad = <floating*> malloc(P * nb * sizeof(floating))
-    if act == NULL or delta == NULL or eta == NULL or (batch_size > 1 and grad == NULL):
-        free(act); free(delta); free(eta); free(grad)
-        return -1
-    step = eta + nb
-    out = act + net.off_a[net.L - 1] * nb
+    cdef floating* step = eta + nb
+    cdef floating* out = act + net.off_a[net.L - 1] * nb
+    cdef floating* dout = delta + net.off_a[net.L - 1] * nb
     start = 0
     while start < n_order:
         stop = start + batch_size
@@ -247,36 +249,92 @@ cdef int _train_block(const Net* net, const floating* X, const floating* y,
         if schedule == SCHEDULE_INVSCALING:
             tp = pow(<double> t, power_t)
             for k in range(nb):
-                eta[k] = <floating> (lr[b0 + k] / tp)
+                eta[k] = <floating> (lr[k] / tp)
         else:
             for k in range(nb):
-                eta[k] = lr[b0 + k]
+                eta[k] = lr[k]
         if grad != NULL:
             for p in range(P * nb):
                 grad[p] = 0
         for s in range(start, stop):
             xs = X + order[s] * net.d
             yy = y[order[s]]
-            _forward(net, xs, theta, b0, nb, act)
+            _forward(net, xs, theta, nb, nb, act)
             for k in range(nb):
                 zk = out[k]
-                loss_sum[b0 + k] += _loss_grad(loss, zk, yy, &g)
+                loss_sum[k] += _loss_grad(loss, zk, yy, &g)
                 if (zk >= 0) == (yy > 0):
-                    n_correct[b0 + k] += 1
-                delta[net.off_a[net.L - 1] * nb + k] = <floating> g
-            _backward(net, theta, b0, nb, act, delta)
+                    n_correct[k] += 1
+                dout[k] = <floating> g
+            _backward(net, theta, nb, nb, act, delta)
             if grad == NULL:
-                _sgd_step(net, xs, theta, b0, nb, act, delta, eta, step)
+                _sgd_step(net, xs, theta, nb, nb, act, delta, eta, step)
             else:
                 _accumulate(net, xs, nb, act, delta, grad)
         if grad != NULL:
             m = stop - start
             for p in range(P):
                 for k in range(nb):
-                    theta[p * net.B + b0 + k] = (theta[p * net.B + b0 + k]
-                                                 - eta[k] * (grad[p * nb + k] / m))
+                    theta[p * nb + k] = theta[p * nb + k] - eta[k] * (grad[p * nb + k] / m)
         start = stop
-    free(act); free(delta); free(eta); free(grad)
+
+
+cdef int _train_block(const Net* net, const floating* X, const floating* y,
+                      const Py_ssize_t* order, Py_ssize_t n_order, floating* theta,
+                      Py_ssize_t b0, Py_ssize_t nb, int loss, Py_ssize_t batch_size,
+                      const floating* lr, int schedule, double power_t, long long t0,
+                      double* loss_sum, double* n_correct) noexcept nogil:
+    """Train lanes [b0, b0 + nb) of theta on order[0:n_order]; 0, or -1 if out of memory.
+
+    Lanes are processed LANES at a time: their parameters are copied into a
+    packed buffer that stays in L1 for the whole chunk (one model: no copy
+    beyond P values). A short last group is padded with idle lanes (zero
+    parameters, zero step) whose results are discarded.
+    """
+    cdef Py_ssize_t G = 1 if nb == 1 else LANES
+    cdef Py_ssize_t P = net.P, g0, gn, k, p
+    cdef floating* tl = <floating*> malloc(P * G * sizeof(floating))
+    cdef floating* act = <floating*> malloc(net.U * G * sizeof(floating))
+    cdef floating* delta = <floating*> malloc(net.U * G * sizeof(floating))
+    cdef floating* eta = <floating*> malloc(3 * G * sizeof(floating))
+    cdef double* acc = <double*> malloc(2 * G * sizeof(double))
+    cdef floating* grad = NULL
+    cdef floating* lr_l
+    if batch_size > 1:
+        grad = <floating*> malloc(P * G * sizeof(floating))
+    if (tl == NULL or act == NULL or delta == NULL or eta == NULL or acc == NULL
+            or (batch_size > 1 and grad == NULL)):
+        free(tl); free(act); free(delta); free(eta); free(acc); free(grad)
+        return -1
+    lr_l = eta + 2 * G
+    g0 = b0
+    while g0 < b0 + nb:
+        gn = b0 + nb - g0
+        if gn > G:
+            gn = G
+        for p in range(P):
+            for k in range(gn):
+                tl[p * G + k] = theta[p * net.B + g0 + k]
+            for k in range(gn, G):
+                tl[p * G + k] = 0
+        for k in range(G):
+            lr_l[k] = lr[g0 + k] if k < gn else 0
+            acc[k] = 0
+            acc[G + k] = 0
+        if G == 1:
+            _train_lanes(net, X, y, order, n_order, tl, 1, loss, batch_size, lr_l, schedule,
+                         power_t, t0, acc, acc + G, act, delta, eta, grad)
+        else:
+            _train_lanes(net, X, y, order, n_order, tl, LANES, loss, batch_size, lr_l, schedule,
+                         power_t, t0, acc, acc + G, act, delta, eta, grad)
+        for p in range(P):
+            for k in range(gn):
+                theta[p * net.B + g0 + k] = tl[p * G + k]
+        for k in range(gn):
+            loss_sum[g0 + k] += acc[k]
+            n_correct[g0 + k] += acc[G + k]
+        g0 += G
+    free(tl); free(act); free(delta); free(eta); free(acc); free(grad)
     return 0
 
 
@@ -291,7 +349,7 @@ cdef int _forward_block(const Net* net, const floating* X, Py_ssize_t n,
         return -1
     out = act + net.off_a[net.L - 1] * nb
     for s in range(n):
-        _forward(net, X + s * net.d, theta, b0, nb, act)
+        _forward(net, X + s * net.d, theta + b0, net.B, nb, act)
         for k in range(nb):
             z[s * net.B + b0 + k] = out[k]
     free(act)

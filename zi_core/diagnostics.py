@@ -411,16 +411,39 @@ def _model_kind(model):
                      f"LogisticRegression or MLP, got {name}")
 
 
-def _initial_params(model, kind):
+def _pick(a, index, name):
+    """Model ``index`` of an attribute fitted with several seeds."""
+    return a if index is None else np.asarray(a)[index]
+
+
+def _initial_params(model, kind, index=None):
     """Initial weights and biases as lists of (out, in) / (out,) arrays."""
+    W0 = getattr(model, "initial_weights_", None)
+    if W0 is None and getattr(model, "initial_coef_", None) is None:
+        raise ValueError(f"this {type(model).__name__} is not fitted yet (no initial weights); "
+                         "call fit before gradient_at_init")
+    n_models = int(getattr(model, "n_models_", 1) or 1)
+    if W0 is not None and isinstance(W0, (list, tuple)) and np.ndim(W0[0]) == 3:
+        n_models = np.shape(W0[0])[0]
+    if n_models > 1 and index is None:
+        raise ValueError(f"this {type(model).__name__} was fitted with {n_models} init seeds; "
+                         "pass index= to choose one model")
+    if index is not None:
+        if n_models == 1 and (W0 is None or np.ndim(W0[0]) == 2):
+            raise ValueError("index= only applies to a model fitted with several init seeds")
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < n_models:
+            raise ValueError(f"index must be an int in [0, {n_models}), got {index!r}")
     if kind == "mlp":
-        W0 = getattr(model, "initial_weights_", None)
-        if W0 is None:
-            raise ValueError(f"this {type(model).__name__} is not fitted yet (no initial_weights_); "
-                             "call fit before gradient_at_init")
         b0 = getattr(model, "initial_biases_", None)
-        return [np.asarray(W, dtype=np.float64) for W in W0], (
-            None if b0 is None else [np.asarray(v, dtype=np.float64).reshape(-1) for v in b0])
+        return [np.asarray(_pick(W, index, "W"), dtype=np.float64) for W in W0], (
+            None if b0 is None else [np.asarray(_pick(v, index, "b"), dtype=np.float64).reshape(-1)
+                                     for v in b0])
+    if W0 is not None and index is not None:
+        # Linear model fitted with several seeds: read the (B, 1, d) layout.
+        coef = np.asarray(W0[0])[index].reshape(1, -1)
+        b0 = getattr(model, "initial_biases_", None)
+        intercept = None if b0 is None else [np.asarray(b0[0])[index].reshape(1)]
+        return [coef.astype(np.float64)], intercept
     # Linear models: accept initial_coef_/initial_intercept_ or the MLP-style names.
     coef = getattr(model, "initial_coef_", None)
     if coef is None:
@@ -444,7 +467,7 @@ def _initial_params(model, kind):
     return [coef], intercept
 
 
-def gradient_at_init(model, X, y):
+def gradient_at_init(model, X, y, index=None):
     """The full gradient at a fitted model's initial weights.
 
     Recomputes, with NumPy and independently of the trainer, the gradient of
@@ -467,6 +490,9 @@ def gradient_at_init(model, X, y):
     y : array_like of shape (n_samples,)
         Targets, in the user's own labels for classifiers (they are mapped to
         -1/+1 as the estimator does: the smaller class to -1).
+    index : int, optional
+        For a model fitted with several ``init_seed`` values (fitted
+        attributes with a leading model axis): which model to use.
 
     Returns
     -------
@@ -493,7 +519,7 @@ def gradient_at_init(model, X, y):
     True
     """
     kind, rule = _model_kind(model)
-    Ws, bs = _initial_params(model, kind)
+    Ws, bs = _initial_params(model, kind, index)
     X, y = _check_Xy(X, y, n_features=Ws[0].shape[1])
     regression = (rule == "squared" and kind == "linear") or (
         kind == "mlp" and getattr(model, "task", "classification") == "regression")

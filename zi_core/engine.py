@@ -265,6 +265,13 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
     -------
     BatchResult
     """
+    # Overflow on the way to a divergence is expected and reported as such.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads,
+                           on_divergence, callback)
+
+
+def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback):
     t_start = time.perf_counter()
     dtype = DTYPES[spec.dtype]
     X = np.ascontiguousarray(X, dtype=dtype)

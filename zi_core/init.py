@@ -10,23 +10,23 @@ the product of the remaining dimensions.)
 
 Every initializer is reachable by name through :func:`get`:
 
-=================  ====================================================  =============================
-name               distribution                                          parameters
-=================  ====================================================  =============================
-``zeros``          0 everywhere
-``ones``           1 everywhere
-``constant``       ``value`` everywhere                                  ``value``
-``uniform``        U(low, high)                                          ``low=-0.05, high=0.05``
-``normal``         N(mean, std^2) (not truncated)                        ``mean=0.0, std=0.05``
-``glorot_uniform`` U(-a, a), a = sqrt(6 / (fan_in + fan_out))
-``glorot_normal``  N(0, 2 / (fan_in + fan_out))
-``he_uniform``     U(-a, a), a = sqrt(6 / fan_in)
-``he_normal``      N(0, 2 / fan_in)
-``lecun_uniform``  U(-a, a), a = sqrt(3 / fan_in)
-``lecun_normal``   N(0, 1 / fan_in)
-``orthogonal``     gain times a Haar-distributed (semi-)orthogonal matrix    ``gain=1.0``
-``scaled``         ``factor`` times the output of another initializer    ``init, factor``
-=================  ====================================================  =============================
+===================  ====================================================  =============================
+name                 distribution                                          parameters
+===================  ====================================================  =============================
+``zeros``            0 everywhere
+``ones``             1 everywhere
+``constant``         ``value`` everywhere                                  ``value``
+``uniform``          U(low, high)                                          ``low=-0.05, high=0.05``
+``normal``           N(mean, std^2) (not truncated)                        ``mean=0.0, std=0.05``
+``glorot_uniform``   U(-a, a), a = sqrt(6 / (fan_in + fan_out))
+``glorot_normal``    N(0, 2 / (fan_in + fan_out))
+``he_uniform``       U(-a, a), a = sqrt(6 / fan_in)
+``he_normal``        N(0, 2 / fan_in)
+``lecun_uniform``    U(-a, a), a = sqrt(3 / fan_in)
+``lecun_normal``     N(0, 1 / fan_in)
+``orthogonal``       gain times a Haar (semi-)orthogonal matrix            ``gain=1.0``
+``scaled``           ``factor`` times the output of another initializer    ``init, factor``
+===================  ====================================================  =============================
 
 The aliases ``xavier_uniform``, ``xavier_normal``, ``kaiming_uniform``,
 ``kaiming_normal`` and ``zero`` are also accepted by :func:`get`.  A NumPy array
@@ -47,7 +47,7 @@ Examples
 >>> init.get("normal(0, 0.1)")
 normal(mean=0.0, std=0.1)
 >>> init.get("scaled(he_normal, 0.5)")
-scaled(he_normal(), factor=0.5)
+scaled(init=he_normal(), factor=0.5)
 """
 from __future__ import annotations
 
@@ -178,10 +178,14 @@ class Initializer:
         The registry name (``"he_normal"``, ``"normal"``, ...).
     params : dict
         A copy of the parameters, in signature order.
+    random : bool
+        Whether calling it requires a ``numpy.random.Generator`` (False for
+        ``zeros``, ``ones``, ``constant``, ``array`` and wrapped callables,
+        which accept ``rng=None``).
     """
 
     name = "initializer"
-    random = True  # whether _draw uses rng
+    random = True
 
     def _set_params(self, **params):
         self._params = dict(params)
@@ -417,6 +421,8 @@ def _callable_name(fn):
 
 class _Callable(Initializer):
     """A user callable ``fn(shape, rng)`` whose output is checked."""
+
+    random = False  # rng is passed through unchecked: the callable decides
 
     def __init__(self, fn):
         self._fn = fn
@@ -792,6 +798,8 @@ def _split_node(node, text):
     for k in node.keywords:
         if k.arg is None:
             raise ValueError(f"initializer spec {text!r}: **arguments are not allowed")
+        if k.arg in kwargs:
+            raise ValueError(f"initializer spec {text!r}: parameter {k.arg!r} given twice")
         kwargs[k.arg] = value(k.value, None, k.arg)
     return node.func.id, args, kwargs
 

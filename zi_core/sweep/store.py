@@ -407,3 +407,17 @@ def spec_sizes(spec, n_params):
 
 def to_json(obj):
     return json.dumps(obj, separators=(",", ":"))
+
+
+def snapshot(path):
+    """Every deterministic field of a store, sorted: (runs rows, history rows).
+
+    Two stores of the same runs compare equal (bit for bit: weights blobs and
+    floats exactly) whatever the threads, chunking, order or interruptions
+    that produced them. ``wall_time`` and the manifest are left out.
+    """
+    cols = [c for c in RUN_COLUMNS if c != "wall_time"]
+    with Store(path, mode="r", check=False) as st:
+        runs = st.query(f"SELECT {', '.join(cols)} FROM runs ORDER BY key").fetchall()
+        hist = st.query("SELECT * FROM history ORDER BY key, epoch").fetchall()
+    return runs, hist

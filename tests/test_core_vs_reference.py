@@ -1,0 +1,91 @@
+"""The compiled core and the NumPy reference follow the same trajectory (SPEC 4)."""
+import numpy as np
+import pytest
+
+from conftest import draw_config
+from zi_core import _dispatch
+from zi_core.engine import train_many
+
+N_CONFIGS = 240
+
+
+def _rel(a, b):
+    scale = max(np.abs(b).max(), 1e-300)
+    return np.abs(a - b).max() / scale
+
+
+@pytest.mark.parametrize("block", range(8))
+def test_core_matches_reference_on_random_configs(block):
+    rng = np.random.default_rng(1000 + block)
+    for _ in range(N_CONFIGS // 8):
+        spec, X, y, seeds, sh = draw_config(rng)
+        core = train_many(spec, X, y, seeds, shuffle_seed=sh, backend="cython")
+        ref = train_many(spec, X, y, seeds, shuffle_seed=sh, backend="numpy")
+        for Wc, Wr in zip(core.weights, ref.weights):
+            assert _rel(Wc, Wr) < 1e-10, spec
+        if spec.bias:
+            for bc, br in zip(core.biases, ref.biases):
+                assert _rel(bc, br) < 1e-10, spec
+        if spec.task == "classification":
+            np.testing.assert_array_equal(core.history["mistakes"], ref.history["mistakes"], err_msg=str(spec))
+        np.testing.assert_allclose(core.history["loss"], ref.history["loss"], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(core.final_loss, ref.final_loss, rtol=1e-9, atol=1e-12)
+
+
+def test_batched_equals_single_bit_for_bit():
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        spec, X, y, _, sh = draw_config(rng)
+        seeds = list(range(11))  # 11 lanes: one full group of 8 and a padded tail
+        batch = train_many(spec, X, y, seeds, shuffle_seed=sh)
+        for b in (0, 7, 8, 10):
+            one = train_many(spec, X, y, [seeds[b]], shuffle_seed=sh)
+            for Wb, W1 in zip(batch.weights, one.weights):
+                assert Wb[b].tobytes() == W1[0].tobytes()
+            np.testing.assert_array_equal(batch.history["loss"][b], one.history["loss"][0])
+
+
+def test_thread_count_and_seed_order_do_not_change_results():
+    rng = np.random.default_rng(8)
+    spec, X, y, _, sh = draw_config(rng)
+    seeds = list(range(40))
+    a = train_many(spec, X, y, seeds, shuffle_seed=sh, n_threads=1)
+    b = train_many(spec, X, y, seeds, shuffle_seed=sh, n_threads=2)
+    c = train_many(spec, X, y, seeds[::-1], shuffle_seed=sh, n_threads=2)
+    for Wa, Wb, Wc in zip(a.weights, b.weights, c.weights):
+        assert Wa.tobytes() == Wb.tobytes()
+        assert Wa.tobytes() == Wc[::-1].tobytes()
+
+
+def test_float32_close_to_float64():
+    import dataclasses
+    rng = np.random.default_rng(9)
+    from zi_core import datasets
+    from zi_core.engine import ModelSpec
+    X, y = datasets.teacher_mlp(n_samples=300, sizes=(5, 8, 1), data_seed=1)
+    spec = ModelSpec(model="mlp", hidden=(8,), lr=0.02, epochs=5, init="he_normal")
+    r64 = train_many(spec, X, y, [0, 1, 2])
+    r32 = train_many(dataclasses.replace(spec, dtype="float32"), X, y, [0, 1, 2])
+    assert r32.weights[0].dtype == np.float32
+    for W64, W32 in zip(r64.weights, r32.weights):
+        # well-conditioned run: float32 stays within 1e-4 relative of float64
+        assert _rel(W32.astype(np.float64), W64) < 1e-4
+    assert rng is not None
+
+
+@pytest.mark.parametrize("variant", ["baseline", "avx2"])
+def test_every_variant_gives_identical_bits(variant, monkeypatch):
+    import importlib
+    try:
+        mod = importlib.import_module(f"zi_core._core_{variant}")
+    except ImportError:
+        pytest.skip(f"variant {variant} not built here")
+    if variant == "avx2" and not _dispatch._supported("avx2", _dispatch._cpu_flags()):
+        pytest.skip("CPU lacks AVX2/FMA")
+    rng = np.random.default_rng(10)
+    spec, X, y, seeds, sh = draw_config(rng)
+    ref = train_many(spec, X, y, seeds, shuffle_seed=sh)
+    monkeypatch.setattr(_dispatch, "_module", mod)
+    got = train_many(spec, X, y, seeds, shuffle_seed=sh)
+    for Wa, Wb in zip(ref.weights, got.weights):
+        assert Wa.tobytes() == Wb.tobytes()
