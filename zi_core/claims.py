@@ -52,9 +52,10 @@ SOURCES = {
 #: relative distance to the least-squares solution that counts as "reached"
 REACHED_RTOL = 1e-6
 #: per-sample SGD with a constant step on noisy data stays at a distance
-#: proportional to the step: dividing the step by 10 must shrink it at least
-#: this much for "reaches in the small-step limit"
-STEP_SHRINK = 0.3
+#: proportional to the step: dividing the step by STEP_DIVISOR must shrink it
+#: to at most this fraction for "reaches it in the small-step limit"
+STEP_DIVISOR = 5
+STEP_SHRINK = 0.5
 #: a random start is "forgotten" when the final difference to the zero-start
 #: run is below this fraction of the initial difference
 FORGET_RATIO = 1e-3
@@ -127,6 +128,9 @@ def _default_backend():
 
 
 def _fit(est_cls, X, y, cfg, **params):
+    """Fit one estimator; seeds not given explicitly are drawn from the run's seed."""
+    params.setdefault("init_seed", cfg.seeds("default-init", 1)[0])
+    params.setdefault("shuffle_seed", cfg.seeds("default-shuffle", 1)[0])
     params.setdefault("backend", cfg.backend)
     params.setdefault("n_threads", 1)
     params.setdefault("on_divergence", "record")
@@ -208,12 +212,25 @@ def _gd_epochs(A, target=1e-9, cap=4000):
     return int(min(cap, max(50, math.ceil(steps) + 20)))
 
 
+def _sgd_epochs(A, lr, target=1e-9, cap=400):
+    """Per-sample SGD epochs for the transient to shrink by ``target``.
+
+    One epoch contracts the error along the slowest direction of the row space
+    by about exp(-lr * n * lambda_min), lambda_min the smallest nonzero
+    eigenvalue of A^T A / n.
+    """
+    n = A.shape[0]
+    s = np.linalg.svd(A, compute_uv=False)
+    lam = (s[s > s[0] * 1e-10][-1] ** 2) / n
+    return int(min(cap, max(20, math.ceil(-math.log(target) / (lr * n * lam)) + 5)))
+
+
 def _null_projector(A):
     """Projector onto the null space of A (zero matrix when A has full column rank)."""
-    _, s, Vt = np.linalg.svd(A, full_matrices=True)
+    _, s, Vt = np.linalg.svd(A, full_matrices=False)
     r = int(np.sum(s > s[0] * max(A.shape) * np.finfo(float).eps))
-    V0 = Vt[r:].T
-    return V0 @ V0.T, r
+    Vr = Vt[:r].T
+    return np.eye(A.shape[1]) - Vr @ Vr.T, r
 
 
 def _low_rank_X(rng, n, d, r):
@@ -224,25 +241,23 @@ def _low_rank_X(rng, n, d, r):
 
 
 def _linreg_datasets(cfg):
-    """(name, X, y, full_rank) for the linear-regression claims."""
+    """(name, X, y) for the linear-regression claims: full-rank and rank-deficient X."""
     out = []
-    seeds = cfg.seeds("linreg-data", cfg.pick(2, 4))
-    for i, s in enumerate(seeds):
+    for i, s in enumerate(cfg.seeds("linreg-data", cfg.pick(1, 3))):
         rng = np.random.default_rng(s)
-        noise = [0.0, 0.5][i % 2]
+        noise = [0.5, 0.0][i % 2]
         X, y = datasets.linear(n_samples=200, n_features=5, noise=noise, data_seed=s)
         out.append((f"linear n=200 d=5 noise={noise}", X, y))
-        if not cfg.quick or i == 0:
-            X, y = datasets.linear(n_samples=100, n_features=20, noise=0.1, data_seed=s + 1)
-            out.append(("linear n=100 d=20 noise=0.1", X, y))
+        noise = [0.0, 0.1][i % 2]
+        X, y = datasets.linear(n_samples=100, n_features=20, noise=noise, data_seed=s + 1)
+        out.append((f"linear n=100 d=20 noise={noise}", X, y))
         # Rank-deficient designs: collinear features, and more features than samples.
         X = _low_rank_X(rng, 120, 8, 5)
         y = X @ rng.standard_normal(8) + 0.3 + 0.1 * rng.standard_normal(120)
         out.append(("collinear n=120 d=8 rank 5", X, y))
-        if not cfg.quick or i == 1:
-            X = rng.standard_normal((15, 60))
-            y = X @ rng.standard_normal(60) / math.sqrt(60) + 0.1 * rng.standard_normal(15)
-            out.append(("wide n=15 d=60 (rank 15)", X, y))
+        X = rng.standard_normal((15, 60))
+        y = X @ rng.standard_normal(60) / math.sqrt(60) + 0.1 * rng.standard_normal(15)
+        out.append(("wide n=15 d=60 (rank 15)", X, y))
     return out
 
 
@@ -268,13 +283,15 @@ def _exp_linreg(cfg):
             g0 = gradient_at_init(m0, X, y)
             out0 = A @ np.append(np.asarray(m0.initial_coef_), [m0.initial_intercept_] if fit_intercept else [])
             d0 = np.linalg.norm(_theta(m0) - theta_star) / scale
-            # Zero start, per-sample SGD at step lr and lr / 10.
+            # Zero start, per-sample SGD at step lr and lr / STEP_DIVISOR.
+            # The smaller step gets proportionally more epochs: the same "distance travelled".
             lr = _sgd_lr(A)
-            sgd_epochs = cfg.pick(60, 120)
+            sgd_epochs = _sgd_epochs(A, lr, cap=cfg.pick(200, 400))
+            # (On exact data there is no noise floor, so one step size is enough.)
+            steps = ((lr, sgd_epochs),) if exact else ((lr, sgd_epochs), (lr / STEP_DIVISOR, STEP_DIVISOR * sgd_epochs))
             sg = [_fit(LinearRegression, X, y, cfg, init="zeros", bias_init="zeros", lr=eta,
-                       epochs=sgd_epochs, fit_intercept=fit_intercept)
-                  for eta in (lr, lr / 10)]
-            dsgd = [np.linalg.norm(_theta(m) - theta_star) / scale for m in sg]
+                       epochs=k, fit_intercept=fit_intercept) for eta, k in steps]
+            dsgd = [np.linalg.norm(_theta(m) - theta_star) / scale for m in sg] + [None]
             # Random starts (same full-batch GD), several scales and seeds.
             rand = []
             for sigma in sigmas:
@@ -304,7 +321,7 @@ def _exp_linreg(cfg):
                 zero_is_solution=bool(np.linalg.norm(theta_star) == 0),
                 gd_rel_dist=_f(d0), gd_final_loss=_f(m0.final_loss_),
                 sgd_lr=_f(lr), sgd_epochs=sgd_epochs,
-                sgd_rel_dist=_f(dsgd[0]), sgd_rel_dist_small_step=_f(dsgd[1]),
+                sgd_rel_dist=_f(dsgd[0]), sgd_rel_dist_small_step=None if dsgd[1] is None else _f(dsgd[1]),
                 random=rand,
             ))
     return cases
@@ -333,16 +350,17 @@ def _exp_linreg_zero(cfg):
         f"norm at zero was at least {_fmt(ev['min_grad_norm_at_zero'])}, and full-batch SGD ended within "
         f"a relative {_fmt(ev['max_gd_rel_dist'])} of the lstsq solution; per-sample SGD got to "
         f"{_fmt(ev['max_sgd_rel_dist_exact_data'])} on exact data and, on noisy data, to "
-        f"{_fmt(ev['max_sgd_rel_dist_noisy'])}, shrinking by a factor "
-        f"{_fmt(ev['max_sgd_shrink_noisy'])} or better when the step is divided by 10.")
+        f"{_fmt(ev['max_sgd_rel_dist_noisy'])}, a distance that shrank to at most "
+        f"{_fmt(ev['max_sgd_shrink_noisy'])} of itself when the step was divided by {STEP_DIVISOR}.")
     return ev
 
 
 def _case_reaches(c):
     """Did SGD from zero reach the least-squares solution in this case?"""
     gd = c["gd_rel_dist"] <= REACHED_RTOL
+    small = c.get("sgd_rel_dist_small_step")
     sgd = c["sgd_rel_dist"] <= REACHED_RTOL or (
-        not c["exact_fit"] and c["sgd_rel_dist_small_step"] <= STEP_SHRINK * c["sgd_rel_dist"])
+        not c["exact_fit"] and small is not None and small <= STEP_SHRINK * c["sgd_rel_dist"])
     return gd, sgd
 
 
@@ -419,9 +437,10 @@ def _exp_linreg_random(cfg):
     ev["summary"] = (
         f"Starting from normal(0, 0.01) and normal(0, 0.1) instead of zeros: with full-rank X ({len(full)} "
         f"cases) the final weights differ from the zero-start ones by at most "
-        f"{_fmt(ev['max_forget_ratio_full_rank'])} of the initial difference (the start is forgotten); with "
+        f"{_fmt(ev['max_forget_ratio_full_rank'])} of the initial difference; with "
         f"rank-deficient X ({len(deficient)} cases) at least {_fmt(ev['min_forget_ratio_rank_deficient'])} "
-        f"of it remains: the start's null-space component never changes (change {_fmt(ev['max_null_change'])})"
+        f"of it remains, and the start's component in the null space of X changed by "
+        f"{_fmt(ev['max_null_change'])}"
         f". The training loss differs by at most {_fmt(ev['max_loss_diff'])} everywhere.")
     return ev
 
@@ -503,8 +522,9 @@ def _exp_logreg(cfg):
         f"In {len(cases)} runs (separable, noisy and XOR data; intercept on/off; several learning rates) "
         f"zero init starts at loss log 2 = 0.693 with a nonzero gradient (norm >= "
         f"{_fmt(ev['min_grad_norm_at_zero'])}), lowers the loss by {_fmt(ev['mean_loss_drop_zero'])} on average "
-        f"and ends no worse than random init: final loss at most {_fmt(ev['max_loss_gap'])} above the random "
-        f"starts' median, accuracy at most {_fmt(-ev['min_acc_gap'])} below it.")
+        f"and ends with a final loss at most {_fmt(ev['max_loss_gap'])} above the random "
+        f"starts' median, accuracy "
+        + ("at least as high" if ev["min_acc_gap"] >= 0 else f"at most {_fmt(-ev['min_acc_gap'])} below it") + ".")
     return ev
 
 
@@ -518,7 +538,7 @@ def _explain_logreg(ev, verdict, cond):
     if verdict == "true":
         return ("Confirmed. At zero every output is 0 and every sigmoid is 1/2, but the gradient -X^T y / (2n) "
                 "is not zero, so the first steps already move the weights toward the data; the loss is convex, "
-                "so a zero gradient could only mean zero is already optimal (XOR without intercept). Zero init "
+                "so a zero gradient could only mean zero is already optimal. Zero init "
                 "ends as well as random init in every run.")
     bad = [c["data"] for c in ev["cases"] if not _logreg_case_ok(c)]
     return ("Refuted in some runs: zero init ended clearly worse than random init on " + ", ".join(sorted(set(bad)))
@@ -640,9 +660,10 @@ def _explain_mlp_symmetry(ev, verdict, cond):
     s = "; ".join(text) + "."
     if ev.get("min_units_after_deterministic_init", 0) > 1:
         s += (" Refinement: what is needed is unequal units, not randomness as such - a deterministic init with "
-              "distinct rows also learns")
+              f"distinct rows also learns (accuracy {_fmt(ev['mean_acc_deterministic_init'])})")
         if ev.get("min_units_zero_weights_random_biases", 0) > 1:
-            s += ", and so do zero weights with random biases"
+            s += (", and zero weights with random biases also break the symmetry (accuracy "
+                  f"{_fmt(ev['mean_acc_zero_weights_random_biases'])})")
         s += "."
     if verdict == "false":
         s = "Refuted: " + s
@@ -663,90 +684,126 @@ def decide_mlp_zero_symmetric(ev):
 
 # ================================================================ warm start
 
+def _warm_compare(est, X, y, cfg, starts, budgets, rule, common, long_epochs=None):
+    """Train from each start for each budget; losses of the final weights on (X, y)."""
+    out = {}
+    for name, start in starts.items():
+        runs = [_fit(est, X, y, cfg, epochs=k, **start, **common) for k in budgets]
+        m = runs[0]
+        Ws = [np.asarray(W) for W in m.initial_weights_]
+        bs = None if m.initial_biases_ is None else [np.asarray(b) for b in m.initial_biases_]
+        y_enc = y if rule == "squared" else np.where(y == np.max(y), 1.0, -1.0)
+        out[name] = dict(
+            loss_at_start=_f(gradient(Ws, bs, X, y_enc, rule).loss),
+            loss=[_f(r.final_loss_) for r in runs],
+            accuracy=None if rule == "squared" else [_f(r.final_accuracy_) for r in runs],
+        )
+        if long_epochs:
+            out[name]["long"] = _fit(est, X, y, cfg, epochs=long_epochs, **start, **common)
+    return out
+
+
 def _exp_warm(cfg):
+    """Pretrain on one half of a data set (related) or on another data set (unrelated), then
+    train on the other half from those weights, from zeros, and (MLP) from a fresh random start."""
     cases = []
-    epochs = cfg.pick(10, 20)
+    budgets = cfg.pick((1, 10), (1, 3, 10, 30))
+    long_epochs = cfg.pick(150, 300)
     for i, s in enumerate(cfg.seeds("warm-data", cfg.pick(2, 3))):
         s_other = s + 7919
-        # Linear regression: pretrain on one half, continue on the other half.
-        X, y = datasets.linear(n_samples=400, n_features=10, noise=0.3, data_seed=s)
-        Xo, yo = datasets.linear(n_samples=200, n_features=10, noise=0.3, data_seed=s_other)
-        lin = dict(lr=0.01, epochs=epochs)
-        pre = _fit(LinearRegression, X[:200], y[:200], cfg, epochs=30, lr=0.01)
-        pre_o = _fit(LinearRegression, Xo, yo, cfg, epochs=30, lr=0.01)
-        for rel, p in (("related", pre), ("unrelated", pre_o)):
-            warm = _fit(LinearRegression, X[200:], y[200:], cfg, init=np.asarray(p.coef_),
-                        bias_init=np.array([p.intercept_]), **lin)
-            zero = _fit(LinearRegression, X[200:], y[200:], cfg, init="zeros", **lin)
-            cases.append(_warm_case("linear regression", rel, warm, zero, None, convex=True))
-        # Logistic regression.
-        X, y = datasets.logistic(n_samples=400, n_features=10, noise=0.5, data_seed=s)
-        Xo, yo = datasets.logistic(n_samples=200, n_features=10, noise=0.5, data_seed=s_other)
-        log = dict(lr=0.05, epochs=epochs)
-        pre = _fit(LogisticRegression, X[:200], y[:200], cfg, epochs=30, lr=0.05)
-        pre_o = _fit(LogisticRegression, Xo, yo, cfg, epochs=30, lr=0.05)
-        for rel, p in (("related", pre), ("unrelated", pre_o)):
-            warm = _fit(LogisticRegression, X[200:], y[200:], cfg, init=np.asarray(p.coef_),
-                        bias_init=np.array([p.intercept_]), **log)
-            zero = _fit(LogisticRegression, X[200:], y[200:], cfg, init="zeros", **log)
-            cases.append(_warm_case("logistic regression", rel, warm, zero, None, convex=True))
-        if cfg.quick and i > 0:
-            continue
-        # MLP on teacher data: warm start vs zero (cannot learn) vs a fresh random start.
-        X, y = datasets.teacher_mlp(n_samples=400, sizes=(10, 10, 1), data_seed=s)
-        Xo, yo = datasets.teacher_mlp(n_samples=200, sizes=(10, 10, 1), data_seed=s_other)
-        net = dict(hidden=(10,), lr=0.05, epochs=epochs)
-        pre = _fit(MLP, X[:200], y[:200], cfg, hidden=(10,), lr=0.05, epochs=60, init_seed=s % 1000)
-        pre_o = _fit(MLP, Xo, yo, cfg, hidden=(10,), lr=0.05, epochs=60, init_seed=s % 1000)
-        for rel, p in (("related", pre), ("unrelated", pre_o)):
-            warm = _fit(MLP, X[200:], y[200:], cfg, init=[W.copy() for W in p.weights_],
-                        bias_init=[b.copy() for b in p.biases_], **net)
-            zero = _fit(MLP, X[200:], y[200:], cfg, init="zeros", **net)
-            rand = _fit(MLP, X[200:], y[200:], cfg, init="he_normal", init_seed=s % 1000 + 1, **net)
-            cases.append(_warm_case("MLP 10-10-1", rel, warm, zero, rand, convex=False))
+        models = [
+            ("linear regression", LinearRegression, "squared", dict(lr=0.01), True,
+             lambda seed, n: datasets.linear(n_samples=n, n_features=10, noise=0.3, data_seed=seed)),
+            ("logistic regression", LogisticRegression, "logistic", dict(lr=0.05), True,
+             lambda seed, n: datasets.logistic(n_samples=n, n_features=10, noise=1.0, data_seed=seed)),
+        ]
+        if not cfg.quick or i == 0:
+            models.append(("MLP 10-10-1", MLP, "logistic", dict(hidden=(10,), lr=0.05), False,
+                           lambda seed, n: datasets.teacher_mlp(n_samples=n, sizes=(10, 10, 1), data_seed=seed)))
+        for name, est, rule, common, convex, make in models:
+            X, y = make(s, 400)
+            Xo, yo = make(s_other, 200)
+            pre_args = dict(epochs=30 if convex else 60, **common)
+            if not convex:
+                pre_args["init_seed"] = s % 1000
+            for related, (Xp, yp) in (("related", (X[:200], y[:200])), ("unrelated", (Xo, yo))):
+                p = _fit(est, Xp, yp, cfg, **pre_args)
+                if convex:
+                    starts = dict(warm=_linear_starts(p)[0], zero=_linear_starts(p)[1])
+                else:
+                    starts = dict(warm=dict(init=[W.copy() for W in p.weights_],
+                                            bias_init=[b.copy() for b in p.biases_]),
+                                  zero=dict(init="zeros"),
+                                  random=dict(init="he_normal", init_seed=s % 1000 + 1))
+                res = _warm_compare(est, X[200:], y[200:], cfg, starts, budgets, rule, common,
+                                    long_epochs if convex else None)
+                cases.append(_warm_case(name, related, convex, budgets, res))
     rel = [c for c in cases if c["pretrained_on"] == "related"]
     unrel = [c for c in cases if c["pretrained_on"] == "unrelated"]
     ev = dict(
-        n_cases=len(cases),
-        min_related_gain_epoch1=min(c["gain_epoch1"] for c in rel),
-        min_related_gain_any_epoch=min(c["min_gain"] for c in rel),
-        max_related_final_rel_gap_convex=max([abs(c["final_rel_gap"]) for c in rel if c["convex"]], default=0.0),
-        min_unrelated_gain_epoch1=min([c["gain_epoch1"] for c in unrel], default=0.0),
+        n_cases=len(cases), budgets=list(budgets), long_epochs=long_epochs,
+        min_related_gain_first_budget=min(c["gains"][0] for c in rel),
+        min_related_gain_any_budget=min(min(c["gains"]) for c in rel),
+        min_related_gain_last_budget=min(c["gains"][-1] for c in rel),
+        n_related_behind_somewhere=sum(not c["ahead_everywhere"] for c in rel),
+        n_related_start_loss_above_zero=sum(c["start_loss_warm"] > c["start_loss_zero"] for c in rel),
+        max_long_final_rel_gap_convex=max([abs(c["long_final_rel_gap"]) for c in cases if c["convex"]], default=0.0),
+        max_long_weight_rel_diff_convex=max([c["long_weight_rel_diff"] for c in cases if c["convex"]], default=0.0),
+        min_unrelated_gain_first_budget=min([c["gains"][0] for c in unrel], default=0.0),
         cases=cases,
     )
     ev["summary"] = (
-        f"Fine-tuning on new data from the same source ({len(rel)} runs: linear, logistic, MLP): the "
-        f"pretrained start's loss after epoch 1 is lower than zero init's by at least "
-        f"{_fmt(ev['min_related_gain_epoch1'])} and never higher at any epoch (smallest gain "
-        f"{_fmt(ev['min_related_gain_any_epoch'])}); the convex models end within a relative "
-        f"{_fmt(ev['max_related_final_rel_gap_convex'])} of each other. Weights pretrained on unrelated data "
-        f"start up to {_fmt(max(0.0, -ev['min_unrelated_gain_epoch1']))} worse than zero.")
+        f"Training on new data from the same source ({len(rel)} runs: linear, logistic regression, MLP) for "
+        f"{list(budgets)} epochs: the pretrained start was ahead of zero init by up to "
+        f"{_fmt(max(c['gains'][0] for c in rel))} in loss after one epoch; {ev['n_related_behind_somewhere']} run(s) "
+        f"were behind at some budget (loss more than {int(LOSS_ATOL * 100)}% higher without being more accurate; "
+        f"largest loss excess {_fmt(max(0.0, -ev['min_related_gain_any_budget']))}); "
+        f"{ev['n_related_start_loss_above_zero']} pretrained start(s) began with a higher loss than zero's. "
+        f"Given {long_epochs} epochs the convex models' final losses from the two starts differ by a relative "
+        f"{_fmt(ev['max_long_final_rel_gap_convex'])} or less, their weights by "
+        f"{_fmt(ev['max_long_weight_rel_diff_convex'])} or less. Weights pretrained on unrelated data are up to "
+        f"{_fmt(max(0.0, -ev['min_unrelated_gain_first_budget']))} worse than zero after one epoch.")
     return ev
 
 
-def _warm_case(model, related, warm, zero, rand, convex):
-    lw = np.asarray(warm.history_["loss"], dtype=float)
-    lz = np.asarray(zero.history_["loss"], dtype=float)
-    gain = lz - lw
+def _linear_starts(pretrained):
+    """Estimator arguments for (warm start from ``pretrained``, zero start)."""
+    return (dict(init=np.asarray(pretrained.coef_), bias_init=np.array([pretrained.intercept_])),
+            dict(init="zeros", bias_init="zeros"))
+
+
+def _warm_case(model, related, convex, budgets, res):
+    lw, lz = np.array(res["warm"]["loss"]), np.array(res["zero"]["loss"])
+    gains = lz - lw
+    # Behind = a clearly higher loss, unless (for a classifier) clearly more accurate: a few
+    # over-confident errors can lift the logistic loss above log 2, the loss of the constant
+    # zero network, while most labels are right.
+    behind = gains < -LOSS_ATOL * np.abs(lz)
+    if res["warm"]["accuracy"] is not None:
+        behind &= ~(np.array(res["warm"]["accuracy"]) > np.array(res["zero"]["accuracy"]) + ACC_ATOL)
     out = dict(
-        model=model, pretrained_on=related, convex=convex,
-        loss_warm=[_f(v) for v in lw], loss_zero=[_f(v) for v in lz],
-        gain_epoch1=_f(gain[0]), min_gain=_f(np.min(gain + LOSS_ATOL * np.abs(lz))),
-        final_loss_warm=_f(warm.final_loss_), final_loss_zero=_f(zero.final_loss_),
-        final_rel_gap=_f((zero.final_loss_ - warm.final_loss_) / max(zero.final_loss_, 1e-12)),
+        model=model, pretrained_on=related, convex=convex, budgets=list(budgets),
+        start_loss_warm=res["warm"]["loss_at_start"], start_loss_zero=res["zero"]["loss_at_start"],
+        loss_warm=[_f(v) for v in lw], loss_zero=[_f(v) for v in lz], gains=[_f(g) for g in gains],
+        behind=[bool(b) for b in behind],
+        ahead_everywhere=not bool(np.any(behind)), ahead_at_end=not bool(behind[-1]),
     )
-    if rand is not None:
-        out["loss_random"] = [_f(v) for v in rand.history_["loss"]]
-        out["final_loss_random"] = _f(rand.final_loss_)
-        out["final_acc_warm"] = _f(warm.final_accuracy_)
-        out["final_acc_zero"] = _f(zero.final_accuracy_)
-        out["final_acc_random"] = _f(rand.final_accuracy_)
+    if res["warm"]["accuracy"] is not None:
+        out["accuracy_warm"] = res["warm"]["accuracy"]
+        out["accuracy_zero"] = res["zero"]["accuracy"]
+    if "random" in res:
+        out["loss_random"] = res["random"]["loss"]
+        out["accuracy_random"] = res["random"]["accuracy"]
+    if "long" in res["warm"]:
+        a, b = res["warm"].pop("long"), res["zero"].pop("long")
+        out["long_final_rel_gap"] = _f((b.final_loss_ - a.final_loss_) / max(b.final_loss_, 1e-12))
+        out["long_weight_rel_diff"] = _f(np.linalg.norm(_theta(a) - _theta(b)) / max(np.linalg.norm(_theta(b)), 1e-300))
     return out
 
 
 def _explain_warm(ev, verdict, cond):
-    s = ("Confirmed for weights that are good for the new data: starting from them gives a lower loss at every "
-         "epoch of a limited budget. " if verdict == "true" else "")
+    s = ("Confirmed for weights that are good for the new data: starting from them gives a lower (or equal) loss "
+         "after every training budget tried. " if verdict == "true" else "")
     s += ("For the convex models (linear, logistic regression) the advantage is speed only: given enough epochs "
           "zero init reaches the same solution. For the MLP, zero init cannot learn at all (the hidden layer never "
           "moves), so any sensible comparison is with a fresh random start, which the warm start also beats. "
@@ -763,12 +820,11 @@ def _explain_warm(ev, verdict, cond):
         "than re-initializing to zero and training from scratch.", _exp_warm, _explain_warm)
 def decide_warm_start_better(ev):
     rel = [c for c in ev["cases"] if c["pretrained_on"] == "related"]
-    never_worse = all(c["min_gain"] >= 0 for c in rel)
-    better_early = all(c["gain_epoch1"] > 0 for c in rel)
-    if better_early and never_worse:
+    if all(c["ahead_everywhere"] for c in rel):
         return "true", None
-    if better_early:
-        return "depends", "the pretrained start is ahead early but falls behind zero init later in some runs"
+    if all(c["ahead_at_end"] for c in rel):
+        return "depends", ("on the training budget: the pretrained start fell behind zero init at a short budget "
+                           "in some runs (it began with over-confident errors on the new data) and caught up later")
     return "false", None
 
 
@@ -869,18 +925,23 @@ def _exp_quiz_convex(cfg):
                           lambda c: (
         f"Swapping hidden units leaves the teacher's loss unchanged (difference {_fmt(c['max_perm_loss_diff'])}) "
         f"but the midpoint of the two weight vectors has a higher loss, by {_fmt(c['min_convexity_gap'])} to "
-        f"{_fmt(c['max_convexity_gap'])}: the loss is not convex. And from zero, in {c['n_runs']} runs on "
+        f"{_fmt(c['max_convexity_gap'])} (positive = not convex). From zero, in {c['n_runs']} runs on "
         f"{c['n_datasets']} data sets, the best training accuracy was {_fmt(c['max_acc_zero_init'])} "
         f"(random init reached {_fmt(c['max_acc_random_init'])})."))
 
 
 def _explain_quiz_convex(ev, verdict, cond):
-    if verdict == "false":
-        return ("Refuted twice. The premise does not apply: this problem is not convex (permuting hidden units gives "
-                "another minimizer with the same loss, and the midpoint of the two is worse). And the conclusion "
-                "fails: from all-zero weights SGD never reaches the correct weights - the accuracy stays at the "
-                "balanced 0.5. (Convexity would give convergence of the loss, not uniqueness of the weights, anyway.)")
-    return "Every run from zero reached 100% accuracy and no convexity violation was found."
+    if verdict == "true":
+        return "Every run from zero reached 100% accuracy and no convexity violation was found."
+    parts = []
+    if ev["max_convexity_gap"] > 0:
+        parts.append("the premise does not apply: this problem is not convex (permuting hidden units gives another "
+                     "minimizer with the same loss, and the midpoint of the two is worse)")
+    if ev["max_acc_zero_init"] < 1.0:
+        parts.append(f"the conclusion fails: from all-zero weights SGD never reached the correct weights - the best "
+                     f"training accuracy was {_fmt(ev['max_acc_zero_init'])}")
+    return ("Refuted: " + "; and ".join(parts) + ". (Convexity would give convergence of the loss, not uniqueness "
+            "of the weights, anyway.)")
 
 
 @_claim("quiz-convex-converges", "quiz",
@@ -911,9 +972,10 @@ def _explain_quiz_no_change(ev, verdict, cond):
          "gradient (error x 0) = 0, and the hidden weights get (output weight = 0) x error x relu'(0) = 0; since nothing "
          "changes, this repeats at every step. ")
     if verdict == "depends":
-        s += ("Refuted if the output bias counts as a weight: its gradient is the error itself, so per-sample SGD "
-              "moves it (with balanced labels the full-batch gradient of the bias is exactly zero as well). "
-              f"Condition: {cond}.")
+        s += "Refuted if the output bias counts as a weight: its gradient is the error itself, so per-sample SGD moves it"
+        if ev.get("max_change_output_bias_full_batch", 1.0) == 0:
+            s += " (with the full-batch gradient it stays put too, because the labels are exactly balanced)"
+        s += f". Condition: {cond}."
     elif verdict == "false":
         s = "Refuted: some weight matrix changed. " + s
     return s
@@ -937,8 +999,10 @@ def _exp_quiz_some(cfg):
                                 "max_acc_random_init", "median_acc_random_init", "max_change_weight_matrices"),
                           lambda c: (
         f"On {c['n_datasets']} realizable balanced data sets ({c['n_runs']} runs from zero) the training accuracy "
-        f"was between {_fmt(c['min_acc_zero_init'])} and {_fmt(c['max_acc_zero_init'])}: the network outputs the "
-        f"same sign for every input because the hidden layer never moves (largest weight change "
+        + (f"was {_fmt(c['max_acc_zero_init'])} in every run" if c['min_acc_zero_init'] == c['max_acc_zero_init']
+           else f"was between {_fmt(c['min_acc_zero_init'])} and {_fmt(c['max_acc_zero_init'])}")
+        + f": the network outputs the "
+        f"same sign for every input while the weight matrices stay put (largest change "
         f"{_fmt(c['max_change_weight_matrices'])}). The same data sets are learnable: random init reached "
         f"{_fmt(c['max_acc_random_init'])} (median {_fmt(c['median_acc_random_init'])})."))
 
@@ -963,21 +1027,28 @@ def decide_quiz_some_datasets(ev):
 def _exp_quiz_local(cfg):
     return _quiz_evidence(cfg, ("n_runs", "n_datasets", "min_convexity_gap", "max_change_weight_matrices",
                                 "max_change_output_bias", "min_loss_drop_along_teacher"), lambda c: (
-        f"Non-convex: yes (midpoint of two equivalent minimizers is worse by >= {_fmt(c['min_convexity_gap'])}). "
-        f"But SGD from zero changed no weight matrix in {c['n_runs']} runs (largest change "
-        f"{_fmt(c['max_change_weight_matrices'])}; only the output bias moved, by up to "
-        f"{_fmt(c['max_change_output_bias'])}), and the all-zero point is not a local minimum: moving the weights a "
-        f"little toward the teacher lowers the loss by >= {_fmt(c['min_loss_drop_along_teacher'])}."))
+        f"The midpoint of two equivalent minimizers is worse than both by >= {_fmt(c['min_convexity_gap'])} "
+        f"(positive = non-convex). "
+        f"In {c['n_runs']} runs from zero the largest change of a weight matrix was "
+        f"{_fmt(c['max_change_weight_matrices'])} (the output bias moved by up to "
+        f"{_fmt(c['max_change_output_bias'])}); and moving from the all-zero point a "
+        f"little toward the teacher lowers the loss by >= {_fmt(c['min_loss_drop_along_teacher'])} (positive = "
+        f"a descent direction: not a local minimum)."))
 
 
 def _explain_quiz_local(ev, verdict, cond):
-    if verdict == "false":
-        return ("Partly confirmed, mainly refuted. The problem is indeed non-convex, but that is not what decides the "
-                "outcome: the weights are NOT changed by SGD (zero is a stationary point for every hidden and output "
-                "weight), and where SGD stays is not a local minimum but a saddle point - a small step toward the "
-                "teacher's weights lowers the loss - that gradient steps cannot leave because its first-order "
-                "signal is exactly zero.")
-    return "The weights changed and the problem is non-convex, as stated."
+    if verdict == "true":
+        return "The weights changed and the problem is non-convex, as stated."
+    s = ("Confirmed: the problem is non-convex. " if ev["min_convexity_gap"] > 0 else
+         "Refuted: no convexity violation was found. ")
+    if ev["max_change_weight_matrices"] == 0:
+        s += ("Refuted: the weights are NOT changed by SGD - non-convexity is not what decides the outcome; the zero "
+              "point is stationary for every hidden and output weight")
+        if ev["min_loss_drop_along_teacher"] > 0:
+            s += (", and it is not a local minimum but a saddle point (a small step toward the teacher's weights "
+                  "lowers the loss) that gradient steps cannot leave because its first-order signal is exactly zero")
+        s += "."
+    return s
 
 
 @_claim("quiz-nonconvex-local-min", "quiz",
@@ -1343,8 +1414,8 @@ def _explain_perc_nonzero(ev, verdict, cond):
     if verdict == "true":
         return ("Confirmed: with w0 != 0 the weights after k updates are w0 + eta * (sum of updates), and the balance "
                 "between the fixed w0 and the eta-scaled part decides signs, so eta changes which samples are "
-                "misclassified, the whole trajectory and the final labels. (On separable data trained to zero "
-                "mistakes the training labels agree - all correct - but the labels of other points still differ.)")
+                f"misclassified, the whole trajectory and the final labels ({ev['nonzero']['runs_with_label_changes']} of "
+                f"{ev['nonzero']['n']} runs).")
     return "Refuted: no learning rate changed any predicted label from nonzero initial weights."
 
 
@@ -1391,7 +1462,7 @@ def _exp_zero_outputs(cfg):
         f"With all weights and biases zero, every hidden unit's output was exactly "
         f"{_fmt(ev['max_abs_hidden_zero_biases'])} for normal, huge (1e6) and all-negative inputs, in 1 to 3 hidden "
         f"layers, at the start and after training from there. With zero weights but nonzero biases the outputs are "
-        f"relu(b) (up to {_fmt(ev['max_abs_hidden_nonzero_biases_init'])}): not zero, but still the same for every "
+        f"relu(b) (up to {_fmt(ev['max_abs_hidden_nonzero_biases_init'])}), the same for every "
         f"input (spread {_fmt(ev['max_spread_nonzero_biases_init'])}).")
     return ev
 
