@@ -196,8 +196,13 @@ def outputs(theta, X, sizes, bias, backend="cython", n_threads=1):
     """Model outputs z (n, B) for every model in theta on every row of X."""
     X = np.ascontiguousarray(X, dtype=theta.dtype)
     if backend == "cython":
+        theta = np.ascontiguousarray(theta)
         z = np.empty((X.shape[0], theta.shape[1]), dtype=theta.dtype)
-        core().forward(X, np.ascontiguousarray(theta), np.asarray(sizes, np.intp), bool(bias), z, n_threads)
+        sizes = np.asarray(sizes, np.intp)
+        # Row blocks of a few ms each, like training, so Ctrl-C is answered quickly.
+        rows = max(1, _CHUNK_WORK // max(1, theta.shape[0] * theta.shape[1]))
+        for lo in range(0, X.shape[0], rows):
+            core().forward(X[lo:lo + rows], theta, sizes, bool(bias), z[lo:lo + rows], n_threads)
         return z
     Ws, bs = unpack(theta, sizes, bias)
     return np.stack([reference.predict_raw([W[b] for W in Ws], None if bs is None else [v[b] for v in bs], X)
@@ -217,13 +222,18 @@ def _epoch_orders(n, spec, shuffle_seed):
         yield rng.permutation(n).astype(np.intp) if spec.shuffle else identity
 
 
-def _run_chunk(backend, spec, X, y, order, theta, sizes, lr, t, loss_sum, n_correct, n_threads):
+def _kernel_args(spec, sizes):
+    """The compiled core's per-run constants, computed once."""
+    return (np.asarray(sizes, np.intp), bool(spec.bias), LOSS_CODES[spec.rule], int(spec.batch_size),
+            SCHEDULE_CODES[spec.lr_schedule], float(spec.power_t))
+
+
+def _run_chunk(backend, spec, X, y, order, theta, sizes, kargs, lr, t, loss_sum, n_correct, n_threads):
     """One slice of an epoch for every model; returns the number of updates."""
     if backend == "cython":
-        return core().train_chunk(X, y, order, theta, np.asarray(sizes, np.intp), spec.bias,
-                                  LOSS_CODES[spec.rule], spec.batch_size, lr,
-                                  SCHEDULE_CODES[spec.lr_schedule], float(spec.power_t), t,
-                                  loss_sum, n_correct, n_threads)
+        k_sizes, bias, loss, batch, schedule, power_t = kargs
+        return core().train_chunk(X, y, order, theta, k_sizes, bias, loss, batch, lr, schedule,
+                                  power_t, t, loss_sum, n_correct, n_threads)
     Ws, bs = unpack(theta, sizes, spec.bias)
     updates = 0
     for b in range(theta.shape[1]):
@@ -294,26 +304,37 @@ def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_div
     snapshot = {}
     t = 0
     classify = spec.task == "classification"
+    kargs = _kernel_args(spec, sizes)
     epochs_run = 0
+    all_live = True
     for epoch, order in enumerate(_epoch_orders(n, spec, shuffle_seed), start=1):
         loss_sum = np.zeros(B)
         n_correct = np.zeros(B)
-        before = theta.copy()
+        before = theta.astype(np.float64)
         made = 0
         for lo in range(0, n, chunk):
-            made = _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, lr,
+            made = _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
                               t + made, loss_sum, n_correct, n_threads) + made
         t += made
         epochs_run = epoch
-        live = diverged_epoch < 0
-        hist["loss"][live, epoch - 1] = loss_sum[live] / n
+        e = epoch - 1
+        live = slice(None) if all_live else diverged_epoch < 0
+        hist["loss"][live, e] = loss_sum[live] / n
         if classify:
-            hist["accuracy"][live, epoch - 1] = n_correct[live] / n
-            hist["mistakes"][live, epoch - 1] = n - n_correct[live]
-        step = np.sqrt(((theta.astype(np.float64) - before) ** 2).sum(axis=0))
-        hist["update_norm"][live, epoch - 1] = step[live]
-        bad = live & ~(np.isfinite(loss_sum) & np.isfinite(theta).all(axis=0))
-        for b in np.flatnonzero(bad):
+            hist["accuracy"][live, e] = n_correct[live] / n
+            hist["mistakes"][live, e] = n - n_correct[live]
+        # Sum each model's squares as one contiguous row, so the rounding does
+        # not depend on how many models share the batch (SPEC 4).
+        before -= theta
+        before *= before
+        hist["update_norm"][live, e] = np.sqrt(np.ascontiguousarray(before.T).sum(axis=1))[live]
+        # One reduction over everything in the common case; per model only on trouble.
+        if np.isfinite(loss_sum).all() and np.isfinite(theta).all():
+            bad = ()
+        else:
+            bad = np.flatnonzero((diverged_epoch < 0) & ~(np.isfinite(loss_sum) & np.isfinite(theta).all(axis=0)))
+            all_live = False
+        for b in bad:
             # Freeze a diverged model: keep its weights as they were at this
             # epoch, and park its lane at zero with no step so it stays finite.
             diverged_epoch[b] = epoch
@@ -322,14 +343,16 @@ def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_div
             lr[b] = 0
         if callback is not None:
             callback(epoch, hist)
-        if (bad.any() and on_divergence == "raise") or (diverged_epoch >= 0).all():
+        if (len(bad) and on_divergence == "raise") or (diverged_epoch >= 0).all():
             break
     for b, values in snapshot.items():
         theta[:, b] = values
 
     z = outputs(theta, X, sizes, spec.bias, backend, n_threads).astype(np.float64)
     per_sample = losses(spec.rule, z, y.astype(np.float64))
-    final_loss = per_sample.mean(axis=0)
+    # One contiguous row per model: NumPy sums each row the same way whatever B
+    # is (a mean over axis 0 of an (n, B) array adds in a B-dependent order).
+    final_loss = np.ascontiguousarray(per_sample.T).mean(axis=1)
     if classify:
         final_acc = ((z >= 0) == (y[:, None] > 0)).mean(axis=0)
     else:
