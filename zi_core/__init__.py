@@ -8,10 +8,12 @@ from ._version import __version__
 from .engine import DivergenceError, ModelSpec, train_many
 from .estimators import MLP, LinearRegression, LogisticRegression, NotFittedError, Perceptron
 from . import datasets, init  # noqa: E402
+from . import sweep  # noqa: E402  (a callable module: zi_core.sweep(config, store=...))
+from .sweep import load  # noqa: E402
 from ._info import show_config
 
 __all__ = [
     "MLP", "LinearRegression", "LogisticRegression", "Perceptron",
     "ModelSpec", "train_many", "DivergenceError", "NotFittedError",
-    "datasets", "init", "show_config", "__version__",
+    "datasets", "init", "sweep", "load", "show_config", "__version__",
 ]

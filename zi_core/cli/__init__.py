@@ -4,7 +4,7 @@ import importlib
 import sys
 
 # Subcommand modules, in the order ``zi --help`` lists them.
-_COMMANDS = ["train", "info", "sweep", "results"]
+_COMMANDS = ["train", "info", "claims", "sweep", "results"]
 
 
 def build_parser():

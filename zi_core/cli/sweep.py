@@ -3,7 +3,6 @@ import os
 import signal
 import sys
 import threading
-import warnings
 
 from ._output import print_json, print_table
 

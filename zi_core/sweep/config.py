@@ -55,7 +55,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 try:  # Python >= 3.11
     import tomllib as _toml
@@ -417,6 +416,8 @@ class SweepConfig:
                         ds[n[len("dataset."):]] = v
                     else:
                         model[n] = v
+                if model.get("model") != "mlp" and "hidden" in self._fields:
+                    model["hidden"] = []  # only MLPs have hidden layers
                 if "task" in self._fields and model.get("task") is None:
                     model["task"] = default_task(model, self.dataset_name)
                 yield label, model, scale, ds
@@ -619,7 +620,9 @@ def _unknown(name, allowed, what):
 
 
 def _validate_points(cfg: SweepConfig, fn, ds_fields):
-    """Build a ModelSpec for every grid point; generate each distinct dataset once."""
+    """Check every grid point: its ModelSpec draws initial weights for the first
+    init seed, and each distinct data set generates for the first data seed."""
+    from .runner import dataset_for
     eng = None
     try:
         eng = _engine()
@@ -627,31 +630,31 @@ def _validate_points(cfg: SweepConfig, fn, ds_fields):
         pass
     if cfg.n_runs == 0:
         raise ConfigError("grid", "the sweep has no runs")
-    seen_ds = set()
+    shapes = {}
+    seed0 = cfg.seeds["init_seed"][0]
     for label, model, scale, ds in cfg.points():
         where = _where(label)
-        # required dataset parameters
         if ds_fields is not None:
             for k, d in ds_fields.items():
                 if d is _REQUIRED and k not in ds:
                     raise ConfigError(f"dataset.{k}", "missing (required by dataset "
                                                       f"{cfg.dataset_name!r})")
-        if eng is not None:
-            try:
-                build_model_spec(model, scale)
-            except ConfigError:
-                raise
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ConfigError(_guess_key(exc, label, "model"), f"{_msg(exc)}{where}") from None
         dkey = canonical_json(ds)
-        if dkey not in seen_ds and len(seen_ds) < 64:
-            seen_ds.add(dkey)
+        if dkey not in shapes:
             try:
-                make_dataset(cfg.dataset_name, ds, cfg.seeds["data_seed"][0])
+                X, _ = dataset_for({"dataset": {"name": cfg.dataset_name, "params": ds},
+                                    "data_seed": cfg.seeds["data_seed"][0]})
             except (ValueError, TypeError, KeyError) as exc:
                 raise ConfigError(_guess_key(exc, label, "dataset"),
                                   f"dataset {cfg.dataset_name!r} rejects its parameters: "
                                   f"{_msg(exc)}{where}") from None
+            shapes[dkey] = X.shape
+        if eng is not None:
+            try:
+                mspec = build_model_spec(model, scale)
+                eng.initial_theta(mspec, shapes[dkey][1], [seed0])
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ConfigError(_guess_key(exc, label, "model"), f"{_msg(exc)}{where}") from None
 
 
 def _where(label):

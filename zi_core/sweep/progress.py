@@ -34,6 +34,7 @@ class Progress:
         self.width = width
         self._last = 0.0
         self._drawn = False
+        self._drawn_at = None
 
     @property
     def rate(self):
@@ -60,10 +61,12 @@ class Progress:
         self.file.write(line)
         self.file.flush()
         self._drawn = True
+        self._drawn_at = self.done
 
     def close(self):
         if self.enabled:
-            self._draw()
+            if self._drawn_at != self.done:
+                self._draw()
             if self._drawn:
                 self.file.write("\n")
                 self.file.flush()

@@ -223,19 +223,27 @@ def summarize(source, by=None, metrics=("final_loss", "final_accuracy")):
         for m in metrics:
             vals = pd.to_numeric(live[m], errors="coerce").astype(float)
             row[f"{m}_mean"] = float(vals.mean()) if vals.notna().any() else math.nan
-            row[f"{m}_std"] = float(vals.std(ddof=0)) if vals.notna().sum() > 1 else math.nan
+            row[f"{m}_std"] = _std(vals)
         n_live = len(live)
         row["frac_converged"] = float(live["converged"].fillna(False).astype(bool).mean()) if n_live else math.nan
         row["frac_acc100"] = float(live["acc100"].astype(bool).mean()) if n_live else math.nan
         if "distinct_units" in live and live["distinct_units"].notna().any():
             du = live["distinct_units"].astype(float)
             row["distinct_units_mean"] = float(du.mean())
-            row["distinct_units_std"] = float(du.std(ddof=0)) if du.notna().sum() > 1 else math.nan
+            row["distinct_units_std"] = _std(du)
             ok_du = live[live["distinct_units"].notna()]
             row["frac_all_distinct"] = float((ok_du["distinct_units"] == ok_du["width"]).mean())
             row["frac_one_unit"] = float((ok_du["distinct_units"] == 1).mean())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _std(series):
+    """Population std of the non-missing values; exactly 0 when they are all equal."""
+    v = series.dropna().to_numpy(dtype=float)
+    if len(v) < 2:
+        return math.nan
+    return 0.0 if v.min() == v.max() else float(v.std())
 
 
 def _as_list(x):

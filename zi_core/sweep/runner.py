@@ -21,7 +21,6 @@ import math
 import os
 import threading
 import time
-import traceback
 import uuid
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -177,12 +176,18 @@ def _versions():
 # Rows
 # --------------------------------------------------------------------------
 
-def _f(x):
-    return None if x != x else x
+def _finite_or_nan(a):
+    """Non-finite values become NaN, which SQLite stores as NULL."""
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(np.isfinite(a), a, np.nan)
 
 
 def rows_for(group, result):
-    """(run rows, history rows, status counts) of one chunk result."""
+    """(run rows, history rows, status counts) of one chunk result, sorted by key.
+
+    NaN is bound as SQL NULL; float mistake counts land as integers (the
+    column's INTEGER affinity).
+    """
     runs, hist = [], []
     counts = collections.Counter()
     for part in result["parts"]:
@@ -194,42 +199,49 @@ def rows_for(group, result):
             counts["error"] += len(keys)
             continue
         B = len(keys)
-        theta = part["theta"]
+        order = np.argsort(np.asarray(keys))
+        keys = [keys[i] for i in order]
+        seeds = [seeds[i] for i in order]
+        theta = part["theta"][order]
         header = npy_header(theta.dtype, theta.shape[1])
-        de = part["diverged_epoch"]
+        de = part["diverged_epoch"][order]
         diverged = de >= 0
-        H = part["history"]
+        H = {k: v[order] for k, v in part["history"].items()}
         E = H["loss"].shape[1]
         n_ep = np.where(diverged, de, E)
         wall = part["wall_time"] / B
         dist = part["distinct"]
-        dist_txt = [None] * B if dist is None else [
-            None if diverged[b] else to_json(dist[b].tolist()) for b in range(B)]
-        fl = part["final_loss"].tolist()
-        fa = part["final_accuracy"].tolist()
-        cv = part["converged"].tolist()
+        if dist is None:
+            dist_txt = [None] * B
+        else:
+            dist = dist[order].tolist()
+            dist_txt = [None if diverged[b] else to_json(dist[b]) for b in range(B)]
+        fl = _finite_or_nan(part["final_loss"][order]).tolist()
+        fa = _finite_or_nan(part["final_accuracy"][order]).tolist()
+        cv = part["converged"][order].tolist()
         dl = de.tolist()
         nl = n_ep.tolist()
-        for b in range(B):
-            d = bool(diverged[b])
-            runs.append((keys[b], group.spec_json(seeds[b]), "diverged" if d else "ok",
-                         dl[b] if d else None, None, _f(fl[b]), _f(fa[b]), int(cv[b]),
-                         dist_txt[b], nl[b], wall, header + theta[b].tobytes()))
+        dv = diverged.tolist()
+        spec_json = group.spec_json
+        runs.extend(
+            (keys[b], spec_json(seeds[b]), "diverged" if dv[b] else "ok",
+             dl[b] if dv[b] else None, None, fl[b], fa[b], int(cv[b]),
+             dist_txt[b], nl[b], wall, header + theta[b].tobytes())
+            for b in range(B))
         n_div = int(diverged.sum())
         if n_div:
             counts["diverged"] += n_div
         if B - n_div:
             counts["ok"] += B - n_div
         mask = np.arange(E)[None, :] < n_ep[:, None]
-        bi, ei = np.nonzero(mask)
-        karr = np.asarray(keys, dtype=object)[bi].tolist()
-        cols = [np.where(np.isfinite(H[k][mask]), H[k][mask], np.nan).tolist()
+        epochs = np.broadcast_to(np.arange(1, E + 1), (B, E))[mask].tolist()
+        karr = np.repeat(np.asarray(keys, dtype=object), n_ep).tolist()
+        cols = [_finite_or_nan(H[k][mask]).tolist()
                 for k in ("loss", "accuracy", "mistakes", "update_norm")]
-        cols = [[None if v != v else v for v in c] for c in cols]
-        cols[2] = [None if v is None else int(v) for v in cols[2]]
-        hist.extend(zip(karr, (ei + 1).tolist(), *cols))
-    runs.sort(key=lambda r: r[0])
-    hist.sort(key=lambda r: (r[0], r[1]))
+        hist.extend(zip(karr, epochs, *cols))
+    if len(result["parts"]) > 1:
+        runs.sort(key=lambda r: r[0])
+        hist.sort(key=lambda r: (r[0], r[1]))
     return runs, hist, counts
 
 
@@ -275,35 +287,46 @@ def _n_params(spec, n_features):
     return sum(sizes[i + 1] * (sizes[i] + bias) for i in range(len(sizes) - 1))
 
 
-def chunk_cap(spec, n_features):
-    """The most models one train_many call may take for flat memory."""
-    P = _n_params(spec, n_features)
+def chunk_cap(spec, data_shape):
+    """The most models one train_many call may take for flat memory.
+
+    train_many holds a few copies of the parameters (P per model), the history
+    (E per model) and, for the final evaluation, outputs and losses on every
+    sample (n per model).
+    """
+    n, d = data_shape
+    P = _n_params(spec, d)
     E = int(spec["model"].get("epochs", 1))
-    per_model = 8 * (6 * P + 5 * E) + 512
+    per_model = 8 * (6 * P + 5 * E + 3 * n) + 512
     return int(max(MIN_CHUNK, min(MAX_CHUNK, CHUNK_BYTES // per_model)))
 
 
-def make_tasks(the_plan, engine, workers, n_threads, chunk_size=None, n_features_of=None):
-    """Yield Tasks (chunks), splitting groups so that every worker has work."""
+def _chunks(the_plan, workers, chunk_size=None, shape_of=None):
+    """Yield (group, seeds) chunks, splitting groups so that every worker has work."""
     n_groups = len(the_plan.groups)
     for g, missing in the_plan.groups:
         if chunk_size:
             cs = int(chunk_size)
         else:
-            nf = n_features_of(g) if n_features_of else 10
-            cs = chunk_cap(g.spec, nf)
+            cs = chunk_cap(g.spec, shape_of(g) if shape_of else (1000, 10))
             if n_groups < workers:
                 # few groups: split them so that all workers are busy
                 share = math.ceil(len(missing) * n_groups / workers)
                 cs = min(cs, max(MIN_CHUNK, -(-share // MIN_CHUNK) * MIN_CHUNK))
         for lo in range(0, len(missing), cs):
-            seeds = [int(s) for s in missing[lo:lo + cs]]
-            yield Task(spec=g.spec, seeds=seeds, keys=[g.key(s) for s in seeds], engine=engine,
-                       n_threads=n_threads, token=f"{g.group_key}-{seeds[0]}-{len(seeds)}"), g
+            yield g, missing[lo:lo + cs]
 
 
-def _count_tasks(the_plan, workers, chunk_size, n_features_of):
-    return sum(1 for _ in make_tasks(the_plan, "x", workers, 1, chunk_size, n_features_of))
+def make_tasks(the_plan, engine, workers, n_threads, chunk_size=None, shape_of=None):
+    """Yield (Task, group) for every chunk of missing runs."""
+    for g, chunk in _chunks(the_plan, workers, chunk_size, shape_of):
+        seeds = [int(s) for s in chunk]
+        yield Task(spec=g.spec, seeds=seeds, keys=[g.key(s) for s in seeds], engine=engine,
+                   n_threads=n_threads, token=f"{g.group_key}-{seeds[0]}-{len(seeds)}"), g
+
+
+def _count_tasks(the_plan, workers, chunk_size, shape_of):
+    return sum(1 for _ in _chunks(the_plan, workers, chunk_size, shape_of))
 
 
 # --------------------------------------------------------------------------
@@ -422,8 +445,8 @@ def sweep(config, store="runs.db", *, jobs=None, backend=None, scheduler=None, c
         st.record_manifest(cfg.config_hash, cfg.name, cfg.canonical(), cfg.n_runs, engine)
         the_plan = plan(cfg, st, retry_errors=retry_errors)
 
-        def n_features_of(group):
-            return dataset_for(group.spec)[0].shape[1]
+        def shape_of(group):
+            return dataset_for(group.spec)[0].shape
 
         dask_client, own_client = None, None
         if backend == "dask":
@@ -434,7 +457,7 @@ def sweep(config, store="runs.db", *, jobs=None, backend=None, scheduler=None, c
             n_threads = int(threads_per_chunk)
             workers = max(1, jobs // n_threads)
         else:
-            n_chunks = _count_tasks(the_plan, jobs, chunk_size, n_features_of) if the_plan.n_missing else 0
+            n_chunks = _count_tasks(the_plan, jobs, chunk_size, shape_of) if the_plan.n_missing else 0
             workers = max(1, min(jobs, n_chunks))
             n_threads = max(1, jobs // workers)
 
@@ -454,7 +477,7 @@ def sweep(config, store="runs.db", *, jobs=None, backend=None, scheduler=None, c
             stats["versions"].add(tuple(result.get("versions", ())))
             bar.update(len(runs))
 
-        tasks = make_tasks(the_plan, engine, workers, n_threads, chunk_size, n_features_of)
+        tasks = make_tasks(the_plan, engine, workers, n_threads, chunk_size, shape_of)
         try:
             if the_plan.n_missing:
                 if backend == "threads":
@@ -573,17 +596,16 @@ def _run_dask(tasks, client, in_flight, write, stats, bar):
     try:
         for f in ac:
             task, group, _ = owner.pop(f.key)
-            if f.status == "finished":
-                write(group, f.result())
-            else:
-                try:
-                    exc = f.exception()
-                    msg = _error_text(exc) if exc is not None else f.status
-                except Exception as e:  # pragma: no cover
-                    msg = _error_text(e)
+            try:
+                # a result lost with its worker is recomputed by Dask: result() waits
+                res = f.result()
+            except Exception as exc:
                 stats["failed"] += len(task)
                 stats["failures"].append(
-                    f"{len(task)} runs (init seeds {task.seeds[0]}..{task.seeds[-1]}): {msg}")
+                    f"{len(task)} runs (init seeds {task.seeds[0]}..{task.seeds[-1]}): "
+                    f"{_error_text(exc)}")
+            else:
+                write(group, res)
             f.release()
             nxt = submit()
             if nxt is not None:
@@ -600,11 +622,27 @@ def _run_dask(tasks, client, in_flight, write, stats, bar):
 # The summary printed at the end of a sweep (no pandas needed)
 # --------------------------------------------------------------------------
 
+def _std(values):
+    """Population std; exactly 0 when all values are equal (NumPy may give 1e-16)."""
+    if len(values) < 2:
+        return float("nan")
+    v = np.asarray(values, dtype=float)
+    return 0.0 if v.min() == v.max() else float(v.std())
+
+
+def _label_value(name, v):
+    if isinstance(v, list):
+        if name == "hidden":
+            return "-".join(str(h) for h in v) if v else "none"
+        return json.dumps(v)
+    return v
+
+
 def summarize_config(cfg, st, max_rows=200):
     """One row per grid point (and data/shuffle seed when several) over the store."""
     agg = collections.OrderedDict()
     for g in cfg.groups():
-        label = tuple(g.label.items())
+        label = tuple((k, _label_value(k, v)) for k, v in g.label.items())
         a = agg.setdefault(label, {"n": 0, "ok": 0, "diverged": 0, "error": 0, "loss": [],
                                    "acc": [], "conv": [], "dist": [], "width": None})
         m = g.spec["model"]
@@ -633,7 +671,7 @@ def summarize_config(cfg, st, max_rows=200):
         row = dict(label) if label else {"runs": "all"}
         row.update(n=a["n"], ok=a["ok"], diverged=a["diverged"], error=a["error"])
         row["loss_mean"] = float(np.mean(a["loss"])) if a["loss"] else float("nan")
-        row["loss_std"] = float(np.std(a["loss"])) if len(a["loss"]) > 1 else float("nan")
+        row["loss_std"] = _std(a["loss"])
         if a["acc"]:
             row["acc_mean"] = float(np.mean(a["acc"]))
             row["frac_acc100"] = float(np.mean(np.asarray(a["acc"]) == 1.0))
