@@ -163,14 +163,17 @@ def initial_theta(spec, n_features, init_seeds):
     for b, seed in enumerate(init_seeds):
         for l, (w0, b0) in enumerate(offs):
             shape = (sizes[l + 1], sizes[l])
-            theta[w0:w0 + shape[0] * shape[1], b] = _draw(w_inits[l], shape, _rng(seed, (l, 0)), "init", l)
+            theta[w0:w0 + shape[0] * shape[1], b] = _draw(w_inits[l], shape, seed, (l, 0), "init", l)
             if spec.bias:
-                theta[b0:b0 + shape[0], b] = _draw(b_inits[l], shape[:1], _rng(seed, (l, 1)), "bias_init", l)
+                theta[b0:b0 + shape[0], b] = _draw(b_inits[l], shape[:1], seed, (l, 1), "bias_init", l)
     return theta
 
 
-def _draw(initializer, shape, rng, what, layer):
-    values = np.asarray(initializer(shape, rng), dtype=np.float64)
+def _draw(initializer, shape, seed, key, what, layer):
+    # Building a Generator costs ~30 us; zeros/constants/arrays never read it.
+    # (A user's callable may, so it always gets one.)
+    lazy = not getattr(initializer, "random", True) and not isinstance(initializer, _init._Callable)
+    values = np.asarray(initializer(shape, None if lazy else _rng(seed, key)), dtype=np.float64)
     if values.shape != tuple(shape):
         raise ValueError(f"{what} for layer {layer + 1} gave shape {values.shape}, expected {tuple(shape)}")
     if not np.isfinite(values).all():
