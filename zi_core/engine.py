@@ -351,14 +351,8 @@ def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_div
     for b, values in snapshot.items():
         theta[:, b] = values
 
-    z = outputs(theta, X, sizes, spec.bias, backend, n_threads).astype(np.float64)
-    per_sample = losses(spec.rule, z, y.astype(np.float64))
-    # One contiguous row per model: NumPy sums each row the same way whatever B
-    # is (a mean over axis 0 of an (n, B) array adds in a B-dependent order).
-    final_loss = np.ascontiguousarray(per_sample.T).mean(axis=1)
-    if classify:
-        final_acc = ((z >= 0) == (y[:, None] > 0)).mean(axis=0)
-    else:
+    final_loss, final_acc = _final_metrics(spec, theta, X, y, sizes, backend, n_threads)
+    if not classify:
         final_acc = np.full(B, np.nan)
     diverged = diverged_epoch >= 0
     final_loss[diverged] = np.nan
@@ -381,6 +375,26 @@ def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_div
             f"weight became non-finite. Try a smaller learning rate (lr={spec.lr:g}) or scale "
             "the inputs (e.g. standardize X).", epoch, result)
     return result
+
+
+# Rows per block of the final evaluation: fixed, so sums never depend on B, and
+# memory stays O(_EVAL_ROWS * B) however large the data set.
+_EVAL_ROWS = 256
+
+
+def _final_metrics(spec, theta, X, y, sizes, backend, n_threads):
+    """Mean loss and accuracy of the final weights on all of X, per model."""
+    B = theta.shape[1]
+    loss_sum = np.zeros(B)
+    correct = np.zeros(B)
+    y64 = y.astype(np.float64)
+    for lo in range(0, X.shape[0], _EVAL_ROWS):
+        z = outputs(theta, X[lo:lo + _EVAL_ROWS], sizes, spec.bias, backend, n_threads).astype(np.float64)
+        yb = y64[lo:lo + _EVAL_ROWS]
+        # One contiguous row per model: NumPy sums each row the same way whatever B is.
+        loss_sum += np.ascontiguousarray(losses(spec.rule, z, yb).T).sum(axis=1)
+        correct += ((z >= 0) == (yb[:, None] > 0)).sum(axis=0)
+    return loss_sum / X.shape[0], correct / X.shape[0]
 
 
 def _converged(spec, hist):
