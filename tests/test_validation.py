@@ -82,7 +82,7 @@ def test_wrong_shape_linear_warm_start():
 
 def test_predict_checks_features():
     m = MLP(epochs=1).fit(X, Y)
-    with pytest.raises(ValueError, match="X has 2 features, but MLP was fitted with 3"):
+    with pytest.raises(ValueError, match="X has 2 features, but MLP is expecting 3 features"):
         m.predict(X[:, :2])
 
 

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from . import _validation
 from . import init as _init
 from . import reference
 from ._dispatch import core
@@ -261,8 +262,8 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
     Parameters
     ----------
     spec : ModelSpec
-    X : ndarray (n_samples, n_features), finite floats (validated by the caller)
-    y : ndarray (n_samples,), encoded: -1/+1 for classification, real for regression
+    X : array-like (n_samples, n_features) of finite reals (checked and converted)
+    y : array-like (n_samples,), encoded: -1/+1 for classification, real for regression
     init_seeds : sequence of int
         One model per seed; model b's initial parameters depend on init_seeds[b] only.
     shuffle_seed : int
@@ -278,6 +279,9 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
     -------
     BatchResult
     """
+    X, y, init_seeds, shuffle_seed, n_threads = _validation.check_train_many(
+        spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback,
+        models=MODELS, losses=LOSSES, backends=BACKENDS, dtypes=DTYPES)
     # Overflow on the way to a divergence is expected and reported as such.
     with np.errstate(over="ignore", invalid="ignore"):
         return _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads,

@@ -7,6 +7,8 @@ usual shapes; with a sequence of seeds, one model is trained per seed (in one
 batched call) and every fitted attribute gains a leading model axis.
 """
 import inspect
+import numbers
+import types
 
 import numpy as np
 
@@ -16,7 +18,34 @@ from .engine import BACKENDS, DTYPES, LOSSES, DivergenceError, ModelSpec, output
 
 
 class NotFittedError(ValueError, AttributeError):
-    """The estimator is used before ``fit``."""
+    """The estimator is used before ``fit``.
+
+    Raised as a subclass of scikit-learn's ``NotFittedError`` too when
+    scikit-learn is imported, so either ``except`` clause catches it.
+    """
+
+
+def _is_number_list(value):
+    """A non-empty list/tuple of plain real numbers (a warm-start vector written as a list)."""
+    return (isinstance(value, (list, tuple)) and len(value) > 0
+            and all(isinstance(e, (numbers.Real, np.integer, np.floating)) for e in value))
+
+
+class _ClassifierOnly:
+    """A method that exists only on classifiers (scikit-learn: regressors have no decision_function)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        if not obj._is_classifier():
+            raise AttributeError(f"{type(obj).__name__} is a regressor and has no {self.__name__}; "
+                                 "use predict")
+        return types.MethodType(self.fn, obj)
 
 
 _COMMON_DOC = """
@@ -93,15 +122,21 @@ class _SGDEstimator:
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def __sklearn_tags__(self):  # scikit-learn >= 1.6 asks estimators for tags
-        from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
 
         classify = self._is_classifier()
         return Tags(
             estimator_type="classifier" if classify else "regressor",
-            target_tags=TargetTags(required=True),
-            classifier_tags=ClassifierTags(multi_class=False) if classify else None,
-            regressor_tags=None if classify else RegressorTags(),
+            target_tags=TargetTags(required=True, one_d_labels=False, two_d_labels=False,
+                                   positive_only=False, multi_output=False, single_output=True),
+            # binary only: fit raises "Only binary classification is supported" on 3+ classes
+            classifier_tags=ClassifierTags(multi_class=False, poor_score=False) if classify else None,
+            regressor_tags=None if classify else RegressorTags(poor_score=False),
+            input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False, string=False),
         )
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "result_")
 
     def _is_classifier(self):
         return self._task == "classification"
@@ -112,7 +147,7 @@ class _SGDEstimator:
 
     def _check_fitted(self):
         if not hasattr(self, "result_"):
-            raise NotFittedError(
+            raise v.compat_class(NotFittedError, "NotFittedError")(
                 f"this {type(self).__name__} instance is not fitted yet; call fit(X, y) first")
 
     # ------------------------------------------------------------ the work
@@ -122,28 +157,28 @@ class _SGDEstimator:
             model=self._model,
             lr=v.check_float(self.lr, "lr", positive=True),
             epochs=v.check_int(self.epochs, "epochs", minimum=1),
-            batch_size=v.check_int(self.batch_size, "batch_size", minimum=1),
+            batch_size=v.check_int(self.batch_size, "batch_size", minimum=1, maximum=v.MAX_BATCH),
             lr_schedule=v.check_choice(self.lr_schedule, "lr_schedule", ("constant", "invscaling")),
             power_t=v.check_float(self.power_t, "power_t", minimum=0.0),
             tol=v.check_float(self.tol, "tol", minimum=0.0),
             shuffle=v.check_bool(self.shuffle, "shuffle"),
-            dtype=v.check_choice(str(np.dtype(self.dtype)) if not isinstance(self.dtype, str) else self.dtype,
-                                 "dtype", tuple(DTYPES)),
+            dtype=v.check_dtype(self.dtype, "dtype", tuple(DTYPES)),
             task=self._task,
         )
         spec.update(self._model_spec(n_features))
         spec = ModelSpec(**spec)
-        v.check_param_count(spec.sizes(n_features), n_models, spec.bias)
+        v.check_param_count(spec.sizes(n_features), n_models, spec.bias, epochs=spec.epochs,
+                            itemsize=np.dtype(DTYPES[spec.dtype]).itemsize)
         return spec
 
     def _init_spec(self, value, shape, name):
         """An initializer for one parameter; arrays are checked against shape."""
-        if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and value
-                                             and all(isinstance(e, (int, float)) for e in value)):
+        if isinstance(value, np.ndarray) or _is_number_list(value):
             arr = np.asarray(value)
             if arr.dtype.kind not in "biuf":
                 raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
-            arr = arr.astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                arr = arr.astype(np.float64)  # a new array: the caller's is never written
             if arr.size == int(np.prod(shape)) and arr.ndim <= 2 and arr.shape in (shape, (shape[-1],), (), (1,)):
                 arr = arr.reshape(shape)
             if arr.shape != tuple(shape):
@@ -154,21 +189,35 @@ class _SGDEstimator:
         try:
             return _init.get(value)
         except (ValueError, TypeError) as exc:
-            raise type(exc)(f"{name}: {exc}") from None
+            raise (TypeError if isinstance(exc, TypeError) else ValueError)(f"{name}: {exc}") from None
 
-    def _fit(self, X, y_enc):
+    def _fit(self, X, y_enc, **fitted):
+        """Validate the hyper-parameters, train, and set the fitted attributes.
+
+        ``fitted`` holds attributes computed from the data (``classes_``,
+        ``n_features_in_``); they are set only once training has run, so a
+        failed ``fit`` leaves a previously fitted estimator as it was.
+        """
         backend = v.check_choice(self.backend, "backend", BACKENDS)
         on_div = v.check_choice(self.on_divergence, "on_divergence", ("raise", "record"))
         seeds, scalar = v.check_seeds(self.init_seed, "init_seed")
-        shuffle_seed = v.check_int(self.shuffle_seed, "shuffle_seed", minimum=0)
-        n_threads = None if self.n_threads is None else v.check_int(self.n_threads, "n_threads", minimum=1)
+        shuffle_seed = v.check_int(self.shuffle_seed, "shuffle_seed", minimum=0, maximum=v.MAX_SEED)
+        n_threads = None if self.n_threads is None else min(
+            v.check_int(self.n_threads, "n_threads", minimum=1), v.MAX_THREADS)
         spec = self._build_spec(X.shape[1], len(seeds))
+        if spec.dtype != "float64":
+            if abs(spec.lr) > float(np.finfo(DTYPES[spec.dtype]).max):
+                raise ValueError(f"lr={spec.lr:g} is too large for dtype='{spec.dtype}'")
+            X = v.check_fits(X, "X", DTYPES[spec.dtype])
+            y_enc = v.check_fits(y_enc, "y", DTYPES[spec.dtype])
         try:
             result = train_many(spec, X, y_enc, seeds, shuffle_seed=shuffle_seed, backend=backend,
                                 n_threads=n_threads, on_divergence=on_div)
         except DivergenceError as exc:
+            self.__dict__.update(fitted)
             self._store(exc.result, spec, scalar)
             raise
+        self.__dict__.update(fitted)
         self._store(result, spec, scalar)
         return self
 
@@ -195,17 +244,27 @@ class _SGDEstimator:
         self._check_fitted()
         X = v.check_X(X, "X")
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                             f"{self.n_features_in_}")
-        return X
+            cls = type(self).__name__
+            raise ValueError(f"X has {X.shape[1]} features, but {cls} is expecting {self.n_features_in_} "
+                             "features as input (the number it was fitted with)")
+        return v.check_fits(X, "X", DTYPES[self.spec_.dtype])
 
-    def decision_function(self, X):
+    def _decision(self, X):
         """Raw outputs z: shape (n_samples,), or (n_samples, n_models) for several seeds."""
         X = self._check_X_predict(X)
         theta = self._theta()
-        z = outputs(theta, X, self.spec_.sizes(X.shape[1]), self.spec_.bias,
-                    v.check_choice(self.backend, "backend", BACKENDS), 1).astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = outputs(theta, X, self.spec_.sizes(X.shape[1]), self.spec_.bias,
+                        v.check_choice(self.backend, "backend", BACKENDS), 1).astype(np.float64)
         return z[:, 0] if self._scalar else z
+
+    @_ClassifierOnly
+    def decision_function(self, X):
+        """Raw outputs z: shape (n_samples,), or (n_samples, n_models) for several seeds.
+
+        Classifiers only (a regressor's outputs are ``predict``).
+        """
+        return self._decision(X)
 
     def _theta(self):
         res = self.result_
@@ -221,13 +280,12 @@ class _Classifier(_SGDEstimator):
     def fit(self, X, y):
         """Train on X (n_samples, n_features) and two-class labels y; returns self."""
         X = v.check_X(X, "X")
-        self.classes_, y_enc = v.encode_labels(y, X.shape[0], "y")
-        self.n_features_in_ = X.shape[1]
-        return self._fit(X, y_enc)
+        classes, y_enc = v.encode_labels(y, X.shape[0], "y")
+        return self._fit(X, y_enc, classes_=classes, n_features_in_=X.shape[1])
 
     def predict(self, X):
         """Predicted labels, in the user's own label values (sign(0) gives the larger)."""
-        z = self.decision_function(X)
+        z = self._decision(X)
         return self.classes_[(z >= 0).astype(np.intp)]
 
     def score(self, X, y):
@@ -244,12 +302,11 @@ class _Regressor(_SGDEstimator):
         """Train on X (n_samples, n_features) and real targets y; returns self."""
         X = v.check_X(X, "X")
         y = v.check_regression_target(y, X.shape[0], "y")
-        self.n_features_in_ = X.shape[1]
-        return self._fit(X, y)
+        return self._fit(X, y, n_features_in_=X.shape[1])
 
     def predict(self, X):
         """Predicted values z = w.x + b (per model with several seeds)."""
-        return self.decision_function(X)
+        return self._decision(X)
 
     def score(self, X, y):
         """Coefficient of determination R^2."""
@@ -354,7 +411,7 @@ class LogisticRegression(_LinearMixin, _Classifier):
 
     def predict_proba(self, X):
         """Probabilities of the two classes, columns in the order of ``classes_``."""
-        z = self.decision_function(X)
+        z = self._decision(X)
         p = 0.5 * (1.0 + np.tanh(0.5 * z))  # sigmoid without overflow
         return np.stack([1.0 - p, p], axis=-1)
 
@@ -422,7 +479,7 @@ class MLP(_SGDEstimator):
         return out
 
     def _layer_inits(self, value, shapes, name):
-        if isinstance(value, (list, tuple)) and not (value and all(isinstance(e, (int, float)) for e in value)):
+        if isinstance(value, (list, tuple)) and not _is_number_list(value):
             if len(value) != len(shapes):
                 raise ValueError(f"{name} has {len(value)} entries but the network has {len(shapes)} layers")
             return tuple(self._init_spec(e, s, f"{name}[{l}]") for l, (e, s) in enumerate(zip(value, shapes)))

@@ -30,7 +30,7 @@ def main(argv=None):
         return 2
     try:
         return args.func(args) or 0
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, MemoryError) as exc:
         print(f"zi {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -89,6 +89,11 @@ def build_model(args):
 
 
 def run(args):
+    from .._validation import check_param_count
+    # Refuse absurd sizes before the teacher network of the data set is built.
+    hidden = tuple(args.hidden) if args.model == "mlp" else ()
+    seeds = args.init_seed if isinstance(args.init_seed, list) else [args.init_seed]
+    check_param_count((args.n_features,) + (hidden or (10,)) + (1,), len(seeds), not args.no_bias)
     dataset, (X, y) = _data(args)
     model = build_model(args).fit(X, y)
     res = model.result_
