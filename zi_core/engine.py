@@ -383,7 +383,7 @@ def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_div
 
 # Rows per block of the final evaluation: fixed, so sums never depend on B, and
 # memory stays O(_EVAL_ROWS * B) however large the data set.
-_EVAL_ROWS = 256
+_EVAL_ROWS = 64
 
 
 def _final_metrics(spec, theta, X, y, sizes, backend, n_threads):

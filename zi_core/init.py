@@ -211,8 +211,9 @@ class Initializer:
         numpy.ndarray
             A new C-contiguous float64 array of exactly ``shape``.
         """
-        shape = _check_shape(shape, repr(self))
-        _check_rng(rng, repr(self), self.random)
+        # ``self`` formats as its repr, built only if a message is needed.
+        shape = _check_shape(shape, self)
+        _check_rng(rng, self, self.random)
         return _as_float_array(self._draw(shape, rng), shape)
 
     def _draw(self, shape, rng):  # pragma: no cover - abstract
