@@ -239,9 +239,16 @@ class Store:
     def _write(self, what, fn):
         """Run fn inside BEGIN IMMEDIATE ... COMMIT."""
         def body():
-            self.conn.execute("BEGIN IMMEDIATE")
-            out = fn()
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                out = fn()
+                self.conn.execute("COMMIT")
+            except BaseException:
+                # Ctrl-C/SIGTERM can land mid-transaction: undo it, so the
+                # write that saves the finished chunks starts clean.
+                if self.conn.in_transaction:
+                    self.conn.rollback()
+                raise
             return out
         return self._execute(what, body)
 
