@@ -56,16 +56,18 @@ SANITIZE = _env_flag("ZI_SANITIZE")
 # -ffp-contract=off: no FMA contraction, so every instruction-set variant and
 # every lane width computes the same bits. -fno-trapping-math lets GCC
 # vectorize the ReLU masks (it changes no result; we never read FP flags).
-CFLAGS = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fno-math-errno"]
+# -Wno-psabi: GCC notes that AVX vector arguments change the ABI of a call; the
+# kernel only passes them between always-inline helpers, so it does not apply.
+CFLAGS = ["-O3", "-ffp-contract=off", "-fno-trapping-math", "-fno-math-errno", "-Wno-psabi"]
 LDFLAGS = []
 if _env_flag("ZI_NATIVE"):
     CFLAGS.append("-march=native")
 if SANITIZE:
     CFLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-ffp-contract=off",
-              "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
+              "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-Wno-psabi"]
     LDFLAGS = ["-fsanitize=address,undefined"]
 if DEBUG:
-    CFLAGS = ["-O0", "-g", "-ffp-contract=off"]
+    CFLAGS = ["-O0", "-g", "-ffp-contract=off", "-Wno-psabi"]
 
 DIRECTIVES = {
     "language_level": 3,
@@ -84,6 +86,10 @@ if sys.platform != "win32" and os.uname().machine in ("x86_64", "AMD64") and not
     VARIANTS["avx2"] = ["-mavx2", "-mfma"]
 
 
+# The C kernel the .pyx files call (and include): a change rebuilds every variant.
+HEADERS = ["_core_kernel.pxi", "zi_kernel.h", "zi_kern.h", "zi_single.h", "zi_simd.h", "zi_omp.h"]
+
+
 def _extensions():
     exts = []
     for variant, isa in VARIANTS.items():
@@ -91,6 +97,7 @@ def _extensions():
             f"zi_core._core_{variant}",
             sources=[f"src_c/_core_{variant}.pyx"],
             include_dirs=[np.get_include(), "src_c"],
+            depends=[f"src_c/{h}" for h in HEADERS],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
             extra_compile_args=CFLAGS + isa + OPENMP,
             extra_link_args=LDFLAGS + OPENMP,

@@ -1,4 +1,4 @@
-# The kernel compiled for the "avx2" instruction-set level; see _core_impl.pxi.
-include "_core_impl.pxi"
+# The kernel compiled for the "avx2" instruction-set level; see _core_kernel.pxi.
+include "_core_kernel.pxi"
 
 VARIANT = "avx2"

@@ -23,9 +23,9 @@ LOSSES = ("logistic", "squared", "hinge")
 BACKENDS = ("cython", "numpy")
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
-# Lane-parameter-sample products per kernel call: a few ms of work, so Ctrl-C
+# Lane-parameter-sample products per kernel call: tens of ms at most, so Ctrl-C
 # is answered quickly and per-call overhead stays negligible.
-_CHUNK_WORK = 4_000_000
+_CHUNK_WORK = 16_000_000
 
 
 class DivergenceError(FloatingPointError):

@@ -1,8 +1,8 @@
 """The NumPy reference: the same math as the compiled core, one model at a time.
 
-Each function mirrors its namesake in ``src_c/_core_impl.pxi`` (``_forward``,
-``_loss_grad``, ``_backward``, ``_sgd_step``, ``_accumulate``, ``_train_block``)
-but works on natural shapes (``W_l`` of shape ``(out, in)``) and lets NumPy do
+Each function mirrors a step of the compiled core (``src_c/zi_kern.h``: forward
+pass, loss and its derivative, backward pass, per-sample step, mini-batch
+accumulation, the chunk loop) but works on natural shapes (``W_l`` of shape ``(out, in)``) and lets NumPy do
 the arithmetic. It is written to be read, not to be fast; tests and benchmarks
 use it to check the core (SPEC section 4).
 """

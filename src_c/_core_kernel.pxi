@@ -1,0 +1,252 @@
+# The compiled core: per-sample (or mini-batch) SGD for B models of one
+# architecture on one data set and one sample order, all at once.
+#
+# Layout and why: the parameters of all models are one array theta[P, B] with
+# the model index innermost, so every inner loop runs across models (SIMD
+# lanes) with unit stride, and one model is simply B = 1. Each unit of a layer
+# is computed by the same sequence of floating-point operations (bias first,
+# then inputs in index order), so units that start equal stay bit-for-bit
+# equal, and a model's bits never depend on its lane or on B. Threads split
+# the lanes, never the samples, so the thread count cannot change a result.
+#
+# The kernels are C (zi_kernel.h: block drivers; zi_kern.h: the group kernel,
+# instantiated for one model and for 1, 2 and 4 native vectors of lanes;
+# zi_simd.h: vector helpers, exp and log1p) called under `nogil`; the `def`
+# wrappers below check every shape and index before entering them.
+
+import numpy as np
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc, free
+
+cdef extern from "zi_omp.h" nogil:
+    int zi_omp_max_threads()
+    int zi_has_openmp()
+
+cdef extern from "zi_kernel.h" nogil:
+    ctypedef struct zi_net:
+        Py_ssize_t L
+        Py_ssize_t B
+        Py_ssize_t d
+        Py_ssize_t P
+        Py_ssize_t U
+        const Py_ssize_t* sizes
+        const Py_ssize_t* off_w
+        const Py_ssize_t* off_b
+        const Py_ssize_t* off_a
+        int has_bias
+    int zi_train_block_d(const zi_net* net, const double* X, const double* y,
+                         const Py_ssize_t* order, Py_ssize_t n_order, double* theta,
+                         Py_ssize_t b0, Py_ssize_t nb, int loss, Py_ssize_t batch_size,
+                         const double* lr, int schedule, double power_t, long long t0,
+                         double* loss_sum, double* n_correct)
+    int zi_train_block_f(const zi_net* net, const float* X, const float* y,
+                         const Py_ssize_t* order, Py_ssize_t n_order, float* theta,
+                         Py_ssize_t b0, Py_ssize_t nb, int loss, Py_ssize_t batch_size,
+                         const float* lr, int schedule, double power_t, long long t0,
+                         double* loss_sum, double* n_correct)
+    int zi_forward_block_d(const zi_net* net, const double* X, Py_ssize_t n,
+                           const double* theta, Py_ssize_t b0, Py_ssize_t nb, double* z)
+    int zi_forward_block_f(const zi_net* net, const float* X, Py_ssize_t n,
+                           const float* theta, Py_ssize_t b0, Py_ssize_t nb, float* z)
+
+ctypedef fused floating:
+    float
+    double
+
+# Lanes per thread block are rounded to this, so blocks never share a cache line.
+DEF LANE_ALIGN = 16
+_LANE_ALIGN = LANE_ALIGN
+
+
+cdef inline int _train_block(const zi_net* net, const floating* X, const floating* y,
+                             const Py_ssize_t* order, Py_ssize_t n_order, floating* theta,
+                             Py_ssize_t b0, Py_ssize_t nb, int loss, Py_ssize_t batch_size,
+                             const floating* lr, int schedule, double power_t, long long t0,
+                             double* loss_sum, double* n_correct) noexcept nogil:
+    if floating is double:
+        return zi_train_block_d(net, X, y, order, n_order, theta, b0, nb, loss, batch_size,
+                                lr, schedule, power_t, t0, loss_sum, n_correct)
+    else:
+        return zi_train_block_f(net, X, y, order, n_order, theta, b0, nb, loss, batch_size,
+                                lr, schedule, power_t, t0, loss_sum, n_correct)
+
+
+cdef inline int _forward_block(const zi_net* net, const floating* X, Py_ssize_t n,
+                               const floating* theta, Py_ssize_t b0, Py_ssize_t nb,
+                               floating* z) noexcept nogil:
+    if floating is double:
+        return zi_forward_block_d(net, X, n, theta, b0, nb, z)
+    else:
+        return zi_forward_block_f(net, X, n, theta, b0, nb, z)
+
+
+# ---------------------------------------------------------------- Python side
+
+cdef class _Layout:
+    """Validated architecture: widths and offsets (C arrays, no NumPy work)."""
+    cdef Py_ssize_t* buf
+    cdef zi_net net
+
+    def __cinit__(self):
+        self.buf = NULL
+
+    def __init__(self, sizes, bint has_bias, Py_ssize_t B):
+        cdef Py_ssize_t[::1] sz
+        cdef Py_ssize_t L, l, P = 0, U = 0, n_in, n_out
+        if not (isinstance(sizes, np.ndarray) and sizes.dtype == np.intp and sizes.ndim == 1
+                and sizes.flags.c_contiguous):
+            sizes = np.ascontiguousarray(sizes, dtype=np.intp)
+        if sizes.ndim != 1 or sizes.shape[0] < 2:
+            raise ValueError(f"sizes must be >= 2 positive widths ending in 1, got {sizes!r}")
+        sz = sizes
+        L = sz.shape[0] - 1
+        for l in range(L + 1):
+            if sz[l] < 1:
+                raise ValueError(f"sizes must be >= 2 positive widths ending in 1, got {sizes!r}")
+        if sz[L] != 1:
+            raise ValueError(f"sizes must be >= 2 positive widths ending in 1, got {sizes!r}")
+        if B < 1:
+            raise ValueError(f"B must be >= 1, got {B}")
+        self.buf = <Py_ssize_t*> malloc((5 * L + 1) * sizeof(Py_ssize_t))
+        if self.buf == NULL:
+            raise MemoryError()
+        for l in range(L + 1):
+            self.buf[l] = sz[l]
+        for l in range(L):
+            n_in = sz[l]
+            n_out = sz[l + 1]
+            self.buf[L + 1 + l] = P                       # off_w
+            self.buf[2 * L + 1 + l] = P + n_out * n_in    # off_b
+            self.buf[3 * L + 1 + l] = U                   # off_a
+            P += n_out * n_in + (n_out if has_bias else 0)
+            U += n_out
+        self.net.L = L
+        self.net.B = B
+        self.net.d = sz[0]
+        self.net.P = P
+        self.net.U = U
+        self.net.sizes = self.buf
+        self.net.off_w = self.buf + L + 1
+        self.net.off_b = self.buf + 2 * L + 1
+        self.net.off_a = self.buf + 3 * L + 1
+        self.net.has_bias = has_bias
+
+    def __dealloc__(self):
+        free(self.buf)
+
+    @property
+    def n_params(self):
+        return self.net.P
+
+
+cdef _check(bint ok, str message):
+    if not ok:
+        raise ValueError(message)
+
+
+cdef Py_ssize_t _block_size(Py_ssize_t B, int n_threads) noexcept:
+    """Lanes per thread block: B split over at most n_threads, aligned to LANE_ALIGN."""
+    cdef Py_ssize_t nt = (B + LANE_ALIGN - 1) // LANE_ALIGN, per
+    if n_threads < nt:
+        nt = n_threads
+    if nt < 1:
+        nt = 1
+    per = (B + nt - 1) // nt
+    return (per + LANE_ALIGN - 1) // LANE_ALIGN * LANE_ALIGN
+
+
+def _blocks(Py_ssize_t B, int n_threads):
+    """Split lanes into at most n_threads contiguous blocks aligned to LANE_ALIGN lanes."""
+    per = _block_size(B, n_threads)
+    starts = np.arange(0, B, per, dtype=np.intp)
+    stops = np.minimum(starts + per, B).astype(np.intp)
+    return starts, stops
+
+
+def train_chunk(const floating[:, ::1] X, const floating[::1] y,
+                const Py_ssize_t[::1] order, floating[:, ::1] theta,
+                sizes, bint has_bias, int loss, Py_ssize_t batch_size,
+                const floating[::1] lr, int schedule, double power_t, long long t0,
+                double[::1] loss_sum, double[::1] n_correct, int n_threads=1):
+    """Train the B models in ``theta`` (shape (P, B)) on ``X[order]``, in place.
+
+    Batches are consecutive runs of ``batch_size`` entries of ``order`` (the
+    last may be shorter); ``t0`` is the number of updates made before this
+    chunk. Adds each model's summed loss and correct count to ``loss_sum`` and
+    ``n_correct``. Returns the number of updates made.
+    """
+    cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], n_order = order.shape[0]
+    cdef Py_ssize_t i, nblk, per, bad = -1
+    cdef int failed = 0, st
+    cdef _Layout lay = _Layout(sizes, has_bias, B)
+    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
+    _check(y.shape[0] == n, f"y has {y.shape[0]} entries, X {n} rows")
+    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    _check(lr.shape[0] == B and loss_sum.shape[0] == B and n_correct.shape[0] == B,
+           "lr, loss_sum and n_correct need one entry per model")
+    _check(0 <= loss <= 3, f"unknown loss code {loss}")
+    _check(0 <= schedule <= 1, f"unknown schedule code {schedule}")
+    _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
+    _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
+    with nogil:
+        for i in range(n_order):
+            if not (0 <= order[i] < n):
+                bad = i
+                break
+    if bad >= 0:
+        raise ValueError(f"order[{bad}] = {order[bad]} is outside [0, {n})")
+    if n_order == 0:
+        return 0
+    per = _block_size(B, n_threads)
+    nblk = (B + per - 1) // per
+    cdef const zi_net* net = &lay.net
+    with nogil:
+        if nblk == 1:
+            failed = _train_block(net, &X[0, 0], &y[0], &order[0], n_order, &theta[0, 0],
+                                  0, B, loss, batch_size, &lr[0], schedule, power_t, t0,
+                                  &loss_sum[0], &n_correct[0])
+        else:
+            for i in prange(nblk, schedule="static", num_threads=nblk):
+                st = _train_block(net, &X[0, 0], &y[0], &order[0], n_order, &theta[0, 0],
+                                  i * per, min(B, i * per + per) - i * per, loss, batch_size,
+                                  &lr[0], schedule, power_t, t0, &loss_sum[0], &n_correct[0])
+                failed += st != 0   # a reduction: every block's status counts
+    if failed != 0:
+        raise MemoryError("zi-core could not allocate the training scratch buffers")
+    return (n_order + batch_size - 1) // batch_size
+
+
+def forward(const floating[:, ::1] X, const floating[:, ::1] theta, sizes, bint has_bias,
+            floating[:, ::1] z, int n_threads=1):
+    """Outputs of the B models in ``theta`` on every row of X, written into z (n, B)."""
+    cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], i, nblk, per
+    cdef int failed = 0, st
+    cdef _Layout lay = _Layout(sizes, has_bias, B)
+    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
+    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    _check(z.shape[0] == n and z.shape[1] == B, "z must have shape (n_samples, n_models)")
+    if n == 0:
+        return
+    per = _block_size(B, n_threads)
+    nblk = (B + per - 1) // per
+    cdef const zi_net* net = &lay.net
+    with nogil:
+        if nblk == 1:
+            failed = _forward_block(net, &X[0, 0], n, &theta[0, 0], 0, B, &z[0, 0])
+        else:
+            for i in prange(nblk, schedule="static", num_threads=nblk):
+                st = _forward_block(net, &X[0, 0], n, &theta[0, 0], i * per,
+                                    min(B, i * per + per) - i * per, &z[0, 0])
+                failed += st != 0   # a reduction: every block's status counts
+    if failed != 0:
+        raise MemoryError("zi-core could not allocate the forward scratch buffer")
+
+
+def openmp_enabled():
+    """True when the extension was compiled with OpenMP."""
+    return bool(zi_has_openmp())
+
+
+def max_threads():
+    """Threads OpenMP would use by default (1 without OpenMP)."""
+    return zi_omp_max_threads()

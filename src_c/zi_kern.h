@@ -1,0 +1,291 @@
+/* One instantiation of the group kernel: SGD for a group of GL = ZVL * ZNV
+ * models held in a packed buffer tl[p * GL + k] (parameter p of lane k).
+ *
+ * Included by zi_kernel.h once per (element type, vector type, vectors per
+ * group); the includer defines:
+ *   ZT     element type (double or float)       ZV    vector of ZVL ZT (or ZT)
+ *   ZVL    lanes per vector                     ZNV   vectors per group
+ *   ZSUF   name suffix                          ZSPLAT, ZRELU, ZGATE  helpers
+ *   DV, DVL, DSPLAT, DLOSS, DLOAD, DSTORE, DACC: the vector (or scalar) of ZT
+ *          the loss is computed in, DVL lanes at a time; DACC adds it to the
+ *          double accumulators.
+ *
+ * Operation order (the same for every lane, unit, vector width and group
+ * size, so results never depend on them):
+ *   forward   a_j = b_j (or 0); a_j = a_j + w_ji * h_i for i = 0, 1, ...; relu
+ *   backward  d_i = 0; d_i = d_i + w_ji * d_j for j = 0, 1, ...; gate by h_i > 0
+ *   update    s_j = eta * d_j; w_ji = w_ji - s_j * h_i; b_j = b_j - s_j
+ *             (computed as w_ji + (-eta d_j) h_i, which is the same bits:
+ *             negation is exact and a - b is a + (-b) in IEEE arithmetic)
+ * The update of one sample is fused with the forward pass of the next: each
+ * weight is loaded once, updated, stored, and used for the next sample.
+ * Losses and gradients are computed in ZT (float32 runs entirely in single
+ * precision); loss sums and correct counts accumulate in double.
+ */
+
+#define ZCAT2(a, b) a##_##b
+#define ZCAT(a, b) ZCAT2(a, b)
+#define ZFN(name) ZCAT(name, ZSUF)
+#define ZGL (ZVL * ZNV)
+/* vectors kept in registers at once in the inner loops */
+#if ZNV < 4
+#define ZNB ZNV
+#else
+#define ZNB 4
+#endif
+
+/* Forward pass of one sample: act[(off_a[l] + j) * GL + k]. */
+ZI_INLINE void ZFN(zk_forward)(const zi_net* net, const ZT* restrict xs,
+                               const ZT* restrict tl, ZT* restrict act) {
+    Py_ssize_t li, j, i, vb, v;
+    for (li = 0; li < net->L; li++) {
+        const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+        const int hidden = li < net->L - 1;
+        const ZV* hin = (const ZV*)(act + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
+        for (j = 0; j < n_out; j++) {
+            const ZV* w = (const ZV*)(tl + (net->off_w[li] + j * n_in) * ZGL);
+            const ZV* b = (const ZV*)(tl + (net->off_b[li] + j) * ZGL);
+            ZV* o = (ZV*)(act + (net->off_a[li] + j) * ZGL);
+            for (vb = 0; vb < ZNV; vb += ZNB) {
+                ZV acc[ZNB];
+                for (v = 0; v < ZNB; v++)
+                    acc[v] = net->has_bias ? b[vb + v] : ZSPLAT(0);
+                if (li == 0) {
+                    for (i = 0; i < n_in; i++) {
+                        const ZV x = ZSPLAT(xs[i]);
+                        for (v = 0; v < ZNB; v++)
+                            acc[v] = acc[v] + w[i * ZNV + vb + v] * x;
+                    }
+                } else {
+                    for (i = 0; i < n_in; i++)
+                        for (v = 0; v < ZNB; v++)
+                            acc[v] = acc[v] + w[i * ZNV + vb + v] * hin[i * ZNV + vb + v];
+                }
+                for (v = 0; v < ZNB; v++)
+                    o[vb + v] = hidden ? ZRELU(acc[v]) : acc[v];
+            }
+        }
+    }
+}
+
+/* Loss, correct count and d loss / d z of the output lanes (computed in ZT). */
+ZI_INLINE void ZFN(zk_loss)(int loss, const ZT* restrict out, double yy, ZT* restrict dout,
+                            double* restrict lacc, double* restrict cacc) {
+    Py_ssize_t c;
+    const DV y = DSPLAT((ZT)yy);
+    /* correct when (z >= 0) == (y > 0); no branch on the label */
+    const double ypos = (double)(yy > 0);
+    const DV cpos = DSPLAT(ypos), cneg = DSPLAT(1.0 - ypos);
+    for (c = 0; c < ZGL; c += DVL) {
+        DV g, l, corr;
+        DLOSS(loss, DLOAD(out + c), y, cpos, cneg, &g, &l, &corr);
+        DACC(lacc + c, l);   /* loss sums and counts stay in double */
+        DACC(cacc + c, corr);
+        DSTORE(dout + c, g);
+    }
+}
+
+/* Deltas of the hidden layers from the output's, with the weights before the update. */
+ZI_INLINE void ZFN(zk_backward)(const zi_net* net, const ZT* restrict tl,
+                                const ZT* restrict act, ZT* restrict delta) {
+    Py_ssize_t li, j, i, vb, v;
+    for (li = net->L - 1; li > 0; li--) {
+        const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+        const ZV* w = (const ZV*)(tl + net->off_w[li] * ZGL);
+        const ZV* dn = (const ZV*)(delta + net->off_a[li] * ZGL);
+        const ZV* h = (const ZV*)(act + net->off_a[li - 1] * ZGL);
+        ZV* dp = (ZV*)(delta + net->off_a[li - 1] * ZGL);
+        for (i = 0; i < n_in; i++) {
+            for (vb = 0; vb < ZNV; vb += ZNB) {
+                ZV acc[ZNB];
+                for (v = 0; v < ZNB; v++)
+                    acc[v] = ZSPLAT(0);
+                for (j = 0; j < n_out; j++)
+                    for (v = 0; v < ZNB; v++)
+                        acc[v] = acc[v] + w[(j * n_in + i) * ZNV + vb + v] * dn[j * ZNV + vb + v];
+                for (v = 0; v < ZNB; v++)
+                    dp[i * ZNV + vb + v] = ZGATE(acc[v], h[i * ZNV + vb + v]);
+            }
+        }
+    }
+}
+
+/* Per-sample update with the activations acur of sample xcur, fused with the
+ * forward pass of sample xnext into anext. */
+ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur,
+                                      const ZT* restrict xnext, ZT* restrict tl,
+                                      const ZT* restrict acur, ZT* restrict anext,
+                                      const ZT* restrict delta, const ZT* restrict eta) {
+    Py_ssize_t li, j, i, vb, v;
+    ZV net_[ZNV];
+    for (v = 0; v < ZNV; v++)
+        net_[v] = -((const ZV*)eta)[v];
+    for (li = 0; li < net->L; li++) {
+        const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+        const int hidden = li < net->L - 1;
+        const ZV* hold = (const ZV*)(acur + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
+        const ZV* hnew = (const ZV*)(anext + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
+        for (j = 0; j < n_out; j++) {
+            ZV* w = (ZV*)(tl + (net->off_w[li] + j * n_in) * ZGL);
+            ZV* b = (ZV*)(tl + (net->off_b[li] + j) * ZGL);
+            const ZV* dj = (const ZV*)(delta + (net->off_a[li] + j) * ZGL);
+            ZV* o = (ZV*)(anext + (net->off_a[li] + j) * ZGL);
+            for (vb = 0; vb < ZNV; vb += ZNB) {
+                /* ns = -(eta d_j); w + ns h is bit-identical to w - (eta d_j) h
+                 * (negation is exact) and lets the load of w fold into the add */
+                ZV ns[ZNB], acc[ZNB];
+                for (v = 0; v < ZNB; v++)
+                    ns[v] = net_[vb + v] * dj[vb + v];
+                if (net->has_bias) {
+                    for (v = 0; v < ZNB; v++) {
+                        const ZV bn = b[vb + v] + ns[v];
+                        b[vb + v] = bn;
+                        acc[v] = bn;
+                    }
+                } else {
+                    for (v = 0; v < ZNB; v++)
+                        acc[v] = ZSPLAT(0);
+                }
+                if (li == 0) {
+                    for (i = 0; i < n_in; i++) {
+                        const ZV xo = ZSPLAT(xcur[i]), xn = ZSPLAT(xnext[i]);
+                        for (v = 0; v < ZNB; v++) {
+                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * xo;
+                            w[i * ZNV + vb + v] = wn;
+                            acc[v] = acc[v] + wn * xn;
+                        }
+                    }
+                } else {
+                    for (i = 0; i < n_in; i++) {
+                        for (v = 0; v < ZNB; v++) {
+                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * hold[i * ZNV + vb + v];
+                            w[i * ZNV + vb + v] = wn;
+                            acc[v] = acc[v] + wn * hnew[i * ZNV + vb + v];
+                        }
+                    }
+                }
+                for (v = 0; v < ZNB; v++)
+                    o[vb + v] = hidden ? ZRELU(acc[v]) : acc[v];
+            }
+        }
+    }
+}
+
+/* grad += d loss / d theta of one sample (mini-batch path). */
+ZI_INLINE void ZFN(zk_accumulate)(const zi_net* net, const ZT* restrict xs,
+                                  const ZT* restrict act, const ZT* restrict delta,
+                                  ZT* restrict grad) {
+    Py_ssize_t li, j, i, v;
+    for (li = 0; li < net->L; li++) {
+        const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+        const ZV* h = (const ZV*)(act + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
+        for (j = 0; j < n_out; j++) {
+            const ZV* dj = (const ZV*)(delta + (net->off_a[li] + j) * ZGL);
+            ZV* gw = (ZV*)(grad + (net->off_w[li] + j * n_in) * ZGL);
+            ZV* gb = (ZV*)(grad + (net->off_b[li] + j) * ZGL);
+            for (i = 0; i < n_in; i++) {
+                if (li == 0) {
+                    const ZV x = ZSPLAT(xs[i]);
+                    for (v = 0; v < ZNV; v++)
+                        gw[i * ZNV + v] = gw[i * ZNV + v] + dj[v] * x;
+                } else {
+                    for (v = 0; v < ZNV; v++)
+                        gw[i * ZNV + v] = gw[i * ZNV + v] + dj[v] * h[i * ZNV + v];
+                }
+            }
+            if (net->has_bias)
+                for (v = 0; v < ZNV; v++)
+                    gb[v] = gb[v] + dj[v];
+        }
+    }
+}
+
+/* Train the group in tl on order[0:n_order]. lr, lacc, cacc have GL entries;
+ * lacc/cacc accumulate loss and correct counts. Scratch: act0, act1, delta
+ * (U * GL each), eta (GL), grad (P * GL, batch_size > 1 only). */
+static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+                          const Py_ssize_t* restrict order, Py_ssize_t n_order,
+                          ZT* restrict tl, int loss, Py_ssize_t batch_size,
+                          const ZT* restrict lr, int schedule, double power_t, long long t0,
+                          double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
+                          ZT* restrict delta, ZT* restrict eta, ZT* restrict grad) {
+    const Py_ssize_t d = net->d, P = net->P;
+    const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
+    long long t = t0;
+    Py_ssize_t s, k, p, start, stop;
+    ZT* acur = act0;
+    ZT* anext = act1;
+
+    if (batch_size == 1) {
+        ZFN(zk_forward)(net, X + order[0] * d, tl, acur);
+        for (s = 0; s < n_order; s++) {
+            const Py_ssize_t r = order[s];
+            const Py_ssize_t rn = order[s + 1 < n_order ? s + 1 : s];
+            ZT* tmp;
+            t += 1;
+            if (schedule == ZI_SCHEDULE_INVSCALING) {
+                const double tp = pow((double)t, power_t);
+                for (k = 0; k < ZGL; k++)
+                    eta[k] = (ZT)(lr[k] / tp);
+            } else {
+                for (k = 0; k < ZGL; k++)
+                    eta[k] = lr[k];
+            }
+            ZFN(zk_loss)(loss, acur + oout, (double)y[r], delta + oout, lacc, cacc);
+            ZFN(zk_backward)(net, tl, acur, delta);
+            ZFN(zk_update_forward)(net, X + r * d, X + rn * d, tl, acur, anext, delta, eta);
+            tmp = acur; acur = anext; anext = tmp;
+        }
+        return;
+    }
+    start = 0;
+    while (start < n_order) {
+        stop = start + batch_size;
+        if (stop > n_order)
+            stop = n_order;
+        t += 1;
+        if (schedule == ZI_SCHEDULE_INVSCALING) {
+            const double tp = pow((double)t, power_t);
+            for (k = 0; k < ZGL; k++)
+                eta[k] = (ZT)(lr[k] / tp);
+        } else {
+            for (k = 0; k < ZGL; k++)
+                eta[k] = lr[k];
+        }
+        for (p = 0; p < P * ZGL; p++)
+            grad[p] = 0;
+        for (s = start; s < stop; s++) {
+            const ZT* xs = X + order[s] * d;
+            ZFN(zk_forward)(net, xs, tl, acur);
+            ZFN(zk_loss)(loss, acur + oout, (double)y[order[s]], delta + oout, lacc, cacc);
+            ZFN(zk_backward)(net, tl, acur, delta);
+            ZFN(zk_accumulate)(net, xs, acur, delta, grad);
+        }
+        {
+            const Py_ssize_t m = stop - start;
+            for (p = 0; p < P; p++)
+                for (k = 0; k < ZGL; k++)
+                    tl[p * ZGL + k] = tl[p * ZGL + k] - eta[k] * (grad[p * ZGL + k] / m);
+        }
+        start = stop;
+    }
+}
+
+/* Outputs of the group on rows [0, n) of X: z[s * zs + k] for k < gn. */
+static void ZFN(zk_outputs)(const zi_net* net, const ZT* restrict X, Py_ssize_t n,
+                            const ZT* restrict tl, ZT* restrict act, ZT* restrict z,
+                            Py_ssize_t zs, Py_ssize_t gn) {
+    const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
+    Py_ssize_t s, k;
+    for (s = 0; s < n; s++) {
+        ZFN(zk_forward)(net, X + s * net->d, tl, act);
+        for (k = 0; k < gn; k++)
+            z[s * zs + k] = act[oout + k];
+    }
+}
+
+#undef ZNB
+#undef ZGL
+#undef ZFN
+#undef ZCAT
+#undef ZCAT2

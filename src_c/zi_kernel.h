@@ -1,0 +1,390 @@
+/* The compiled core of zi-core in C: per-sample (or mini-batch) SGD for B
+ * models of one architecture on one data set and one sample order.
+ *
+ * theta[p * B + b] holds parameter p of model b (model index innermost). A
+ * block of lanes [b0, b0 + nb) is trained group by group: a group's
+ * parameters are copied into a packed, aligned buffer (parameter-major, GL
+ * lanes inner) that stays in L1 for the whole chunk, trained by one
+ * instantiation of zi_kern.h, and copied back. One model alone takes the
+ * scalar instantiation (GL = 1). Idle lanes of a short group have zero
+ * parameters and zero learning rate; their results are discarded.
+ *
+ * Every instantiation runs the same sequence of IEEE operations per lane (see
+ * zi_kern.h and zi_simd.h), so a model's bits depend neither on the group it
+ * lands in nor on B, the thread count, or the instruction set.
+ *
+ * The functions here never fail except for memory (-1); the Cython wrappers
+ * validate every argument first.
+ */
+#ifndef ZI_KERNEL_H
+#define ZI_KERNEL_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "zi_simd.h"
+
+
+enum { ZI_LOSS_PERCEPTRON = 0, ZI_LOSS_SQUARED = 1, ZI_LOSS_LOGISTIC = 2, ZI_LOSS_HINGE = 3 };
+enum { ZI_SCHEDULE_CONSTANT = 0, ZI_SCHEDULE_INVSCALING = 1 };
+
+typedef struct {
+    Py_ssize_t L;              /* number of layers */
+    Py_ssize_t B;              /* lane stride of theta (total models) */
+    Py_ssize_t d;              /* features */
+    Py_ssize_t P;              /* parameters per model */
+    Py_ssize_t U;              /* units over all layers */
+    const Py_ssize_t* sizes;   /* L + 1 widths, sizes[0] = d, sizes[L] = 1 */
+    const Py_ssize_t* off_w;   /* L offsets of W_l in theta rows */
+    const Py_ssize_t* off_b;   /* L offsets of b_l (unused without bias) */
+    const Py_ssize_t* off_a;   /* L offsets of layer l's units in act/delta rows */
+    int has_bias;
+} zi_net;
+
+#define ZI_ALIGN 64
+#define ZI_GMAX 32 /* largest group, in lanes */
+
+static void* zi_alloc(size_t bytes) {
+    void* p = NULL;
+    bytes = (bytes + ZI_ALIGN - 1) / ZI_ALIGN * ZI_ALIGN;
+    if (bytes == 0)
+        bytes = ZI_ALIGN;
+    if (posix_memalign(&p, ZI_ALIGN, bytes) != 0)
+        return NULL;
+    return p;
+}
+
+/* acc[0:ZI_VFL] += l, in double */
+ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
+#ifdef __AVX__
+    v4f lo, hi;
+    memcpy(&lo, &l, 16);
+    memcpy(&hi, (const char*)&l + 16, 16);
+    *(v4d*)acc = *(v4d*)acc + __builtin_convertvector(lo, v4d);
+    *(v4d*)(acc + 4) = *(v4d*)(acc + 4) + __builtin_convertvector(hi, v4d);
+#else
+    int q;
+    for (q = 0; q < ZI_VFL; q++)
+        acc[q] = acc[q] + (double)l[q];
+#endif
+}
+
+/* ------------------------------------------------------------ instantiations */
+
+/* One model: scalar code. GCC would otherwise turn the in-order sums into
+ * vector fold-left reductions (shuffles on the latency chain). */
+#pragma GCC push_options
+#pragma GCC optimize("no-tree-vectorize")
+
+/* double, one model (scalar) */
+#define ZT double
+#define ZV double
+#define ZVL 1
+#define ZSPLAT zi_splat_d
+#define ZRELU zi_relu_d
+#define ZGATE zi_gate_d
+#define DV double
+#define DVL 1
+#define DSPLAT zi_splat_d
+#define DLOSS zi_loss_d
+#define DLOAD(p) (*(p))
+#define DSTORE(p, g) (*(p) = (g))
+#define DACC(p, l) (*(p) = *(p) + (l))
+#define ZNV 1
+#define ZSUF d1
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#undef ZT
+#undef ZV
+#undef ZVL
+#undef ZSPLAT
+#undef ZRELU
+#undef ZGATE
+#undef DLOAD
+#undef DSTORE
+
+/* float, one model (scalar; loss in double) */
+#define ZT float
+#define ZV float
+#define ZVL 1
+#define ZSPLAT zi_splat_f
+#define ZRELU zi_relu_f
+#define ZGATE zi_gate_f
+#undef DV
+#undef DSPLAT
+#undef DLOSS
+#define DV float
+#define DSPLAT zi_splat_f
+#define DLOSS zi_loss_f
+#define DLOAD(p) (*(p))
+#define DSTORE(p, g) (*(p) = (g))
+#define ZNV 1
+#define ZSUF f1
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#undef ZT
+#undef ZV
+#undef ZVL
+#undef ZSPLAT
+#undef ZRELU
+#undef ZGATE
+#undef DV
+#undef DVL
+#undef DSPLAT
+#undef DLOSS
+#undef DLOAD
+#undef DSTORE
+#undef DACC
+#pragma GCC pop_options
+
+/* vectors */
+#define DV zi_vd
+#define DVL ZI_VDL
+#define DSPLAT ZI_VD(zi_splat)
+#define DLOSS ZI_VD(zi_loss)
+#define DACC(p, l) (*(zi_vd*)(p) = *(zi_vd*)(p) + (l))
+
+/* double lanes, ZI_VDL per vector */
+#define ZT double
+#define ZV zi_vd
+#define ZVL ZI_VDL
+#define ZSPLAT ZI_VD(zi_splat)
+#define ZRELU ZI_VD(zi_relu)
+#define ZGATE ZI_VD(zi_gate)
+#define DLOAD(p) (*(const zi_vd*)(p))
+#define DSTORE(p, g) (*(zi_vd*)(p) = (g))
+#define ZNV 1
+#define ZSUF dv1
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#define ZNV 2
+#define ZSUF dv2
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#define ZNV 4
+#define ZSUF dv4
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#undef ZT
+#undef ZV
+#undef ZVL
+#undef ZSPLAT
+#undef ZRELU
+#undef ZGATE
+#undef DLOAD
+#undef DSTORE
+
+/* float lanes, ZI_VFL per vector */
+#define ZT float
+#define ZV zi_vf
+#define ZVL ZI_VFL
+#define ZSPLAT ZI_VF(zi_splat)
+#define ZRELU ZI_VF(zi_relu)
+#define ZGATE ZI_VF(zi_gate)
+#undef DV
+#undef DVL
+#undef DSPLAT
+#undef DLOSS
+#undef DACC
+#define DV zi_vf
+#define DVL ZI_VFL
+#define DSPLAT ZI_VF(zi_splat)
+#define DLOSS ZI_VF(zi_loss)
+#define DLOAD(p) (*(const zi_vf*)(p))
+#define DSTORE(p, g) (*(zi_vf*)(p) = (g))
+#define DACC(p, l) zi_acc_vf((p), (l))
+#define ZNV 1
+#define ZSUF fv1
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#define ZNV 2
+#define ZSUF fv2
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#define ZNV 4
+#define ZSUF fv4
+#include "zi_kern.h"
+#undef ZNV
+#undef ZSUF
+#undef ZT
+#undef ZV
+#undef ZVL
+#undef ZSPLAT
+#undef ZRELU
+#undef ZGATE
+#undef DLOAD
+#undef DSTORE
+
+/* one model, L <= 2, per-sample: zi_single.h */
+#define ZT double
+#define ZV zi_vd
+#define ZVL ZI_VDL
+#define ZSPLAT ZI_VD(zi_splat)
+#define ZRELU ZI_VD(zi_relu)
+#define ZGATE ZI_VD(zi_gate)
+#define ZLOSS zi_loss_d
+#define ZSUF d
+#include "zi_single.h"
+#undef ZLOSS
+#undef ZT
+#undef ZV
+#undef ZVL
+#undef ZSPLAT
+#undef ZRELU
+#undef ZGATE
+#undef ZSUF
+#define ZT float
+#define ZV zi_vf
+#define ZVL ZI_VFL
+#define ZSPLAT ZI_VF(zi_splat)
+#define ZRELU ZI_VF(zi_relu)
+#define ZGATE ZI_VF(zi_gate)
+#define ZLOSS zi_loss_f
+#define ZSUF f
+#include "zi_single.h"
+#undef ZLOSS
+#undef ZT
+#undef ZV
+#undef ZVL
+#undef ZSPLAT
+#undef ZRELU
+#undef ZGATE
+#undef ZSUF
+
+/* ------------------------------------------------------------ block drivers */
+
+/* Lanes per group for `rem` lanes left: 1 alone, else the smallest vector
+ * group that holds them, at most the largest. */
+static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
+    if (rem == 1)
+        return 1;
+    if (rem <= vl)
+        return vl;
+    if (rem <= 2 * vl)
+        return 2 * vl;
+    return 4 * vl;
+}
+
+#define ZI_DEFINE_BLOCK(T, SUF, VL, G1, GA, GB, GC)                                           \
+    static int zi_train_block_##SUF(const zi_net* net, const T* X, const T* y,                 \
+                                    const Py_ssize_t* order, Py_ssize_t n_order, T* theta,      \
+                                    Py_ssize_t b0, Py_ssize_t nb, int loss,                     \
+                                    Py_ssize_t batch_size, const T* lr, int schedule,           \
+                                    double power_t, long long t0, double* loss_sum,             \
+                                    double* n_correct) {                                        \
+        const Py_ssize_t P = net->P, U = net->U, GM = 4 * (VL);                                 \
+        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                               \
+        T* act0 = (T*)zi_alloc(sizeof(T) * U * GM);                                             \
+        T* act1 = (T*)zi_alloc(sizeof(T) * U * GM);                                             \
+        T* delta = (T*)zi_alloc(sizeof(T) * U * GM);                                            \
+        T* eta = (T*)zi_alloc(sizeof(T) * 2 * GM);                                              \
+        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                               \
+        T* grad = batch_size > 1 ? (T*)zi_alloc(sizeof(T) * P * GM) : NULL;                     \
+        T* lr_l;                                                                                \
+        Py_ssize_t g0, gn, G, k, p;                                                             \
+        if (!tl || !act0 || !act1 || !delta || !eta || !acc || (batch_size > 1 && !grad)) {     \
+            free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(grad);    \
+            return -1;                                                                          \
+        }                                                                                       \
+        lr_l = eta + GM;                                                                        \
+        memset(act0, 0, sizeof(T) * U * GM);                                                    \
+        memset(act1, 0, sizeof(T) * U * GM);                                                    \
+        memset(delta, 0, sizeof(T) * U * GM);                                                   \
+        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                 \
+            gn = b0 + nb - g0;                                                                  \
+            G = zi_group_lanes(gn, VL);                                                         \
+            if (gn > G)                                                                         \
+                gn = G;                                                                         \
+            if (G == 1 && batch_size == 1 && net->L <= 2) {                                     \
+                const int rc = (net->L == 1 ? zs_train_l1_##SUF : zs_train_l2_##SUF)(           \
+                    net, X, y, order, n_order, theta + g0, net->B, loss, lr[g0], schedule,      \
+                    power_t, t0, loss_sum + g0, n_correct + g0);                                \
+                if (rc != 0) {                                                                  \
+                    free(tl); free(act0); free(act1); free(delta); free(eta); free(acc);        \
+                    free(grad);                                                                 \
+                    return -1;                                                                  \
+                }                                                                               \
+                continue;                                                                       \
+            }                                                                                   \
+            for (p = 0; p < P; p++) {                                                           \
+                const T* src = theta + p * net->B + g0;                                         \
+                T* dst = tl + p * G;                                                            \
+                for (k = 0; k < gn; k++)                                                        \
+                    dst[k] = src[k];                                                            \
+                for (k = gn; k < G; k++)                                                        \
+                    dst[k] = 0;                                                                 \
+            }                                                                                   \
+            for (k = 0; k < G; k++) {                                                           \
+                lr_l[k] = k < gn ? lr[g0 + k] : 0;                                              \
+                acc[k] = k < gn ? loss_sum[g0 + k] : 0;                                         \
+                acc[G + k] = k < gn ? n_correct[g0 + k] : 0;                                    \
+            }                                                                                   \
+            if (G == 1)                                                                         \
+                zk_train_##G1(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+            else if (G == (VL))                                                                 \
+                zk_train_##GA(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+            else if (G == 2 * (VL))                                                             \
+                zk_train_##GB(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+            else                                                                                \
+                zk_train_##GC(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+            for (p = 0; p < P; p++) {                                                           \
+                T* dst = theta + p * net->B + g0;                                               \
+                const T* src = tl + p * G;                                                      \
+                for (k = 0; k < gn; k++)                                                        \
+                    dst[k] = src[k];                                                            \
+            }                                                                                   \
+            for (k = 0; k < gn; k++) {                                                          \
+                loss_sum[g0 + k] = acc[k];                                                      \
+                n_correct[g0 + k] = acc[G + k];                                                 \
+            }                                                                                   \
+        }                                                                                       \
+        free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(grad);        \
+        return 0;                                                                               \
+    }                                                                                           \
+                                                                                                \
+    static int zi_forward_block_##SUF(const zi_net* net, const T* X, Py_ssize_t n,             \
+                                      const T* theta, Py_ssize_t b0, Py_ssize_t nb, T* z) {     \
+        const Py_ssize_t P = net->P, GM = 4 * (VL);                                             \
+        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                               \
+        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                         \
+        Py_ssize_t g0, gn, G, k, p;                                                             \
+        if (!tl || !act) {                                                                      \
+            free(tl); free(act);                                                                \
+            return -1;                                                                          \
+        }                                                                                       \
+        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                 \
+            gn = b0 + nb - g0;                                                                  \
+            G = zi_group_lanes(gn, VL);                                                         \
+            if (gn > G)                                                                         \
+                gn = G;                                                                         \
+            for (p = 0; p < P; p++)                                                             \
+                for (k = 0; k < G; k++)                                                         \
+                    tl[p * G + k] = k < gn ? theta[p * net->B + g0 + k] : 0;                    \
+            if (G == 1)                                                                         \
+                zk_outputs_##G1(net, X, n, tl, act, z + g0, net->B, gn);                        \
+            else if (G == (VL))                                                                 \
+                zk_outputs_##GA(net, X, n, tl, act, z + g0, net->B, gn);                        \
+            else if (G == 2 * (VL))                                                             \
+                zk_outputs_##GB(net, X, n, tl, act, z + g0, net->B, gn);                        \
+            else                                                                                \
+                zk_outputs_##GC(net, X, n, tl, act, z + g0, net->B, gn);                        \
+        }                                                                                       \
+        free(tl); free(act);                                                                    \
+        return 0;                                                                               \
+    }
+
+ZI_DEFINE_BLOCK(double, d, ZI_VDL, d1, dv1, dv2, dv4)
+ZI_DEFINE_BLOCK(float, f, ZI_VFL, f1, fv1, fv2, fv4)
+
+#endif

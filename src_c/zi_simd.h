@@ -1,0 +1,273 @@
+/* Vector types and element-wise helpers for the zi-core kernel.
+ *
+ * Everything here is written with GCC/Clang vector extensions and plain C
+ * scalars. Every operation is an element-wise IEEE operation (+, -, *, /,
+ * compare, bit select, float<->double conversion), so a lane of a vector
+ * computes exactly the bits the scalar code computes: the results never depend
+ * on the lane, the vector width, or the instruction set the file is compiled
+ * for (the build keeps -ffp-contract=off, so no FMA is ever formed).
+ *
+ * zi_exp_* and zi_log1p01_* are the exp and log1p used by the logistic loss in
+ * every path (scalar and vector), so single-model and batched runs agree bit
+ * for bit; both are accurate to about one ulp.
+ */
+#ifndef ZI_SIMD_H
+#define ZI_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef int64_t v4di __attribute__((vector_size(32)));
+typedef uint64_t v4du __attribute__((vector_size(32)));
+typedef int32_t v8si __attribute__((vector_size(32)));
+/* SSE2-width types, the native vectors of the baseline build */
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2di __attribute__((vector_size(16)));
+typedef uint64_t v2du __attribute__((vector_size(16)));
+typedef int32_t v4si __attribute__((vector_size(16)));
+typedef uint32_t v4su __attribute__((vector_size(16)));
+
+#define ZI_INLINE static inline __attribute__((always_inline))
+
+/* ------------------------------------------------------------ scalars */
+ZI_INLINE double zi_splat_d(double x) { return x; }
+ZI_INLINE float zi_splat_f(float x) { return x; }
+ZI_INLINE double zi_relu_d(double a) { return a > 0 ? a : 0.0; }
+ZI_INLINE float zi_relu_f(float a) { return a > 0 ? a : 0.0f; }
+/* a where h > 0, else +0 */
+ZI_INLINE double zi_gate_d(double a, double h) { return h > 0 ? a : 0.0; }
+ZI_INLINE float zi_gate_f(float a, float h) { return h > 0 ? a : 0.0f; }
+
+/* ------------------------------------------------------------ vectors */
+ZI_INLINE v4d zi_splat_v4d(double x) { return (v4d){x, x, x, x}; }
+ZI_INLINE v8f zi_splat_v8f(float x) { return (v8f){x, x, x, x, x, x, x, x}; }
+ZI_INLINE v4d zi_relu_v4d(v4d a) { return (v4d)((v4di)a & (a > 0)); }
+ZI_INLINE v8f zi_relu_v8f(v8f a) { return (v8f)((v8si)a & (a > 0)); }
+ZI_INLINE v4d zi_gate_v4d(v4d a, v4d h) { return (v4d)((v4di)a & (h > 0)); }
+ZI_INLINE v8f zi_gate_v8f(v8f a, v8f h) { return (v8f)((v8si)a & (h > 0)); }
+
+ZI_INLINE v2d zi_splat_v2d(double x) { return (v2d){x, x}; }
+ZI_INLINE v4f zi_splat_v4f(float x) { return (v4f){x, x, x, x}; }
+ZI_INLINE v2d zi_relu_v2d(v2d a) { return (v2d)((v2di)a & (a > 0)); }
+ZI_INLINE v4f zi_relu_v4f(v4f a) { return (v4f)((v4si)a & (a > 0)); }
+ZI_INLINE v2d zi_gate_v2d(v2d a, v2d h) { return (v2d)((v2di)a & (h > 0)); }
+ZI_INLINE v4f zi_gate_v4f(v4f a, v4f h) { return (v4f)((v4si)a & (h > 0)); }
+ZI_INLINE v2d zi_sel_v2d(v2di m, v2d a, v2d b) { return (v2d)(((v2di)a & m) | ((v2di)b & ~m)); }
+ZI_INLINE v4f zi_sel_v4f(v4si m, v4f a, v4f b) { return (v4f)(((v4si)a & m) | ((v4si)b & ~m)); }
+ZI_INLINE v2du zi_bits_v2d(v2d x) { return (v2du)x; }
+ZI_INLINE v2d zi_from_bits_v2d(v2du u) { return (v2d)u; }
+ZI_INLINE v4su zi_bits_v4f(v4f x) { return (v4su)x; }
+ZI_INLINE v4f zi_from_bits_v4f(v4su u) { return (v4f)u; }
+
+/* select: m ? a : b, m from a comparison */
+ZI_INLINE v4d zi_sel_v4d(v4di m, v4d a, v4d b) {
+    return (v4d)(((v4di)a & m) | ((v4di)b & ~m));
+}
+ZI_INLINE double zi_sel_d(int m, double a, double b) { return m ? a : b; }
+
+ZI_INLINE uint64_t zi_bits_d(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+ZI_INLINE double zi_from_bits_d(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+
+/* ------------------------------------------------------------ exp, log1p
+ * Written once as a macro over the type (double or v4d) so the scalar and the
+ * vector versions are the same sequence of operations. */
+#define ZI_SHIFT 6755399441055744.0 /* 1.5 * 2^52: adding it rounds to an integer */
+#define ZI_LOG2E 1.4426950408889634074
+#define ZI_LN2HI 6.93147180369123816490e-01 /* 3fe62e42 fee00000 */
+#define ZI_LN2LO 1.90821492927058770002e-10 /* 3dea39ef 35793c76 */
+/* bits(ZI_SHIFT) - 1023: (bits(k + SHIFT) - this) << 52 is the exponent of 2^k */
+#define ZI_EXPBIAS 0x4337fffffffffc01ULL
+
+/* e^x, x <= ~709; 0 below -745.2; NaN stays NaN. k = round(x / ln2),
+ * r = x - k ln2 (Cody-Waite), e^r by its Taylor polynomial of degree 13
+ * (Estrin,
+ * 1 added last), times 2^k applied in two halves so subnormal results round once. */
+#define ZI_DEFINE_EXP(NAME, T, SPLAT, BITS, FROMBITS, SEL, UT) /* UT: uint64_t */                   \
+    ZI_INLINE T NAME(T x) {                                                       \
+        T t = x * SPLAT(ZI_LOG2E) + SPLAT(ZI_SHIFT);                              \
+        T kd = t - SPLAT(ZI_SHIFT);                                               \
+        T hi = x - kd * SPLAT(ZI_LN2HI);                                          \
+        T lo = kd * SPLAT(ZI_LN2LO);                                              \
+        T r = hi - lo;                                                            \
+        T r2 = r * r;                                                             \
+        T r4 = r2 * r2;                                                           \
+        T r8 = r4 * r4;                                                           \
+        T e0 = SPLAT(1.0 / 2) + r * SPLAT(1.0 / 6);                               \
+        T e1 = SPLAT(1.0 / 24) + r * SPLAT(1.0 / 120);                            \
+        T e2 = SPLAT(1.0 / 720) + r * SPLAT(1.0 / 5040);                          \
+        T e3 = SPLAT(1.0 / 40320) + r * SPLAT(1.0 / 362880);                      \
+        T e4 = SPLAT(1.0 / 3628800) + r * SPLAT(1.0 / 39916800);                  \
+        T e5 = SPLAT(1.0 / 479001600) + r * SPLAT(1.0 / 6227020800.0);            \
+        T f0 = e0 + e1 * r2;                                                      \
+        T f1 = e2 + e3 * r2;                                                      \
+        T f2 = e4 + e5 * r2;                                                      \
+        T q = (f0 + f1 * r4) + f2 * r8;                                           \
+        T p = SPLAT(1.0) + (r + r2 * q);                                          \
+        T k1 = (kd * SPLAT(0.5) + SPLAT(ZI_SHIFT)) - SPLAT(ZI_SHIFT);             \
+        T k2 = kd - k1;                                                           \
+        T s1 = FROMBITS((BITS(k1 + SPLAT(ZI_SHIFT)) - (UT)ZI_EXPBIAS) << 52);     \
+        T s2 = FROMBITS((BITS(k2 + SPLAT(ZI_SHIFT)) - (UT)ZI_EXPBIAS) << 52);     \
+        T y = (p * s1) * s2;                                                      \
+        return SEL(x < SPLAT(-745.2), SPLAT(0.0), y);                             \
+    }
+
+/* log1p(e) for e in [0, 1] (NaN stays NaN): u = 1 + e with its exact rounding
+ * error c, u = 2^k (1 + f) with k in {0, 1}, then fdlibm's log(1 + f), plus c
+ * (for c / u: |c| <= 2^-53 u, so this costs under one ulp and saves a division;
+ * the value only enters the recorded loss, never a gradient). */
+#define ZI_DEFINE_LOG1P01(NAME, T, SPLAT, SEL)                                    \
+    ZI_INLINE T NAME(T e) {                                                       \
+        T u = SPLAT(1.0) + e;                                                     \
+        T c = e - (u - SPLAT(1.0));                                               \
+        T big = SEL(u > SPLAT(1.41421356237309504880), SPLAT(1.0), SPLAT(0.0));   \
+        T f = SEL(u > SPLAT(1.41421356237309504880), u * SPLAT(0.5), u) - SPLAT(1.0); \
+        T s = f / (SPLAT(2.0) + f);                                               \
+        T z = s * s;                                                              \
+        T w = z * z;                                                              \
+        T t1 = w * (SPLAT(3.999999999940941908e-01) +                             \
+                    w * (SPLAT(2.222219843214978396e-01) +                        \
+                         w * SPLAT(1.531383769920937332e-01)));                   \
+        T t2 = z * (SPLAT(6.666666666666735130e-01) +                             \
+                    w * (SPLAT(2.857142874366239149e-01) +                        \
+                         w * (SPLAT(1.818357216161805012e-01) +                   \
+                              w * SPLAT(1.479819860511658591e-01))));             \
+        T R = t2 + t1;                                                            \
+        T hfsq = SPLAT(0.5) * f * f;                                              \
+        return big * SPLAT(ZI_LN2HI) -                                            \
+               ((hfsq - (s * (hfsq + R) + (big * SPLAT(ZI_LN2LO) + c))) - f);     \
+    }
+
+ZI_INLINE uint64_t zi_bitsu_d(double x) { return zi_bits_d(x); }
+ZI_INLINE v4du zi_bits_v4d(v4d x) { return (v4du)x; }
+ZI_INLINE v4d zi_from_bits_v4d(v4du u) { return (v4d)u; }
+ZI_INLINE v4d zi_selc_v4d(v4di m, v4d a, v4d b) { return zi_sel_v4d(m, a, b); }
+
+ZI_DEFINE_EXP(zi_exp_d, double, zi_splat_d, zi_bitsu_d, zi_from_bits_d, zi_sel_d, uint64_t)
+ZI_DEFINE_EXP(zi_exp_v4d, v4d, zi_splat_v4d, zi_bits_v4d, zi_from_bits_v4d, zi_selc_v4d, uint64_t)
+ZI_DEFINE_EXP(zi_exp_v2d, v2d, zi_splat_v2d, zi_bits_v2d, zi_from_bits_v2d, zi_sel_v2d, uint64_t)
+ZI_DEFINE_LOG1P01(zi_log1p01_d, double, zi_splat_d, zi_sel_d)
+ZI_DEFINE_LOG1P01(zi_log1p01_v4d, v4d, zi_splat_v4d, zi_selc_v4d)
+ZI_DEFINE_LOG1P01(zi_log1p01_v2d, v2d, zi_splat_v2d, zi_sel_v2d)
+
+
+/* ------------------------------------------------------------ losses
+ * Loss of one sample, its derivative g = d loss / d z (the perceptron rule as
+ * a 'gradient') and the correct count, for output z and label y; cpos/cneg are
+ * the count when z >= 0 / z < 0. One definition for the scalar and the vector
+ * type, so every path computes the same bits. */
+#define ZI_DEFINE_LOSS(NAME, T, SPLAT, SEL, EXP, LOG1P)                             \
+    ZI_INLINE void NAME(int loss, T z, T y, T cpos, T cneg, T* g, T* l, T* corr) {  \
+        const T one = SPLAT(1.0), zero = SPLAT(0.0);                                \
+        *corr = SEL(z >= zero, cpos, cneg);                                         \
+        if (loss == 1) { /* squared */                                              \
+            *g = z - y;                                                             \
+            *l = SPLAT(0.5) * (z - y) * (z - y);                                    \
+        } else if (loss == 2) { /* logistic: log(1 + exp(-m)) without overflow */   \
+            const T m = y * z;                                                      \
+            const T e = EXP(SEL(m > zero, -m, m));                                  \
+            const T u = one + e;                                                    \
+            const T lp = LOG1P(e);                                                  \
+            *g = SEL(m > zero, -y * e, -y) / u; /* -y e / (1 + e) or -y / (1 + e) */ \
+            *l = SEL(m > zero, lp, -m + lp);                                        \
+        } else if (loss == 3) { /* hinge */                                         \
+            const T m = y * z;                                                      \
+            *g = SEL(m < one, -y, zero);                                            \
+            *l = SEL(m < one, one - m, zero);                                       \
+        } else { /* perceptron: w += eta (y - yhat) x, as w -= eta (yhat - y) x */  \
+            const T e = SEL(z >= zero, one, -one);                                  \
+            *g = e - y;                                                             \
+            *l = SEL(e == y, zero, one);                                            \
+        }                                                                           \
+    }
+
+ZI_DEFINE_LOSS(zi_loss_d, double, zi_splat_d, zi_sel_d, zi_exp_d, zi_log1p01_d)
+ZI_DEFINE_LOSS(zi_loss_v4d, v4d, zi_splat_v4d, zi_selc_v4d, zi_exp_v4d, zi_log1p01_v4d)
+ZI_DEFINE_LOSS(zi_loss_v2d, v2d, zi_splat_v2d, zi_sel_v2d, zi_exp_v2d, zi_log1p01_v2d)
+
+/* ------------------------------------------------------------ float32
+ * The float32 core computes its loss in single precision too (twice the
+ * lanes): expf by the same scheme (Taylor degree 7, Estrin), log1pf with
+ * FreeBSD's logf polynomial. About one ulp of float. */
+typedef uint32_t v8su __attribute__((vector_size(32)));
+ZI_INLINE uint32_t zi_bits_f(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+ZI_INLINE float zi_from_bits_f(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+ZI_INLINE float zi_sel_f(int m, float a, float b) { return m ? a : b; }
+ZI_INLINE v8f zi_sel_v8f(v8si m, v8f a, v8f b) {
+    return (v8f)(((v8si)a & m) | ((v8si)b & ~m));
+}
+ZI_INLINE v8su zi_bits_v8f(v8f x) { return (v8su)x; }
+ZI_INLINE v8f zi_from_bits_v8f(v8su u) { return (v8f)u; }
+
+#define ZI_SHIFTF 12582912.0f /* 1.5 * 2^23 */
+#define ZI_EXPBIASF 0x4b3fff81U /* bits(ZI_SHIFTF) - 127 */
+#define ZI_DEFINE_EXPF(NAME, T, SPLAT, BITS, FROMBITS, SEL)                          \
+    ZI_INLINE T NAME(T x) {                                                          \
+        T t = x * SPLAT(1.44269504088896341f) + SPLAT(ZI_SHIFTF);                     \
+        T kd = t - SPLAT(ZI_SHIFTF);                                                 \
+        T hi = x - kd * SPLAT(6.9314575195e-01f);                                    \
+        T lo = kd * SPLAT(1.4286067653e-06f);                                        \
+        T r = hi - lo;                                                               \
+        T r2 = r * r;                                                                \
+        T r4 = r2 * r2;                                                              \
+        T e0 = SPLAT(1.0f / 2) + r * SPLAT(1.0f / 6);                                \
+        T e1 = SPLAT(1.0f / 24) + r * SPLAT(1.0f / 120);                             \
+        T e2 = SPLAT(1.0f / 720) + r * SPLAT(1.0f / 5040);                           \
+        T q = (e0 + e1 * r2) + e2 * r4;                                              \
+        T p = SPLAT(1.0f) + (r + r2 * q);                                            \
+        T k1 = (kd * SPLAT(0.5f) + SPLAT(ZI_SHIFTF)) - SPLAT(ZI_SHIFTF);             \
+        T k2 = kd - k1;                                                              \
+        T s1 = FROMBITS((BITS(k1 + SPLAT(ZI_SHIFTF)) - (uint32_t)ZI_EXPBIASF) << 23); \
+        T s2 = FROMBITS((BITS(k2 + SPLAT(ZI_SHIFTF)) - (uint32_t)ZI_EXPBIASF) << 23); \
+        T y = (p * s1) * s2;                                                         \
+        return SEL(x < SPLAT(-104.0f), SPLAT(0.0f), y);                              \
+    }
+
+#define ZI_DEFINE_LOG1P01F(NAME, T, SPLAT, SEL)                                      \
+    ZI_INLINE T NAME(T e) {                                                          \
+        T u = SPLAT(1.0f) + e;                                                       \
+        T c = e - (u - SPLAT(1.0f));                                                 \
+        T big = SEL(u > SPLAT(1.41421356237f), SPLAT(1.0f), SPLAT(0.0f));            \
+        T f = SEL(u > SPLAT(1.41421356237f), u * SPLAT(0.5f), u) - SPLAT(1.0f);      \
+        T s = f / (SPLAT(2.0f) + f);                                                 \
+        T z = s * s;                                                                 \
+        T w = z * z;                                                                 \
+        T t1 = w * (SPLAT(0.40000972152f) + w * SPLAT(0.24279078841f));              \
+        T t2 = z * (SPLAT(0.66666662693f) + w * SPLAT(0.28498786688f));              \
+        T R = t2 + t1;                                                               \
+        T hfsq = SPLAT(0.5f) * f * f;                                                \
+        return big * SPLAT(6.9313812256e-01f) -                                      \
+               ((hfsq - (s * (hfsq + R) + (big * SPLAT(9.0580006145e-06f) + c))) - f); \
+    }
+
+ZI_DEFINE_EXPF(zi_exp_f, float, zi_splat_f, zi_bits_f, zi_from_bits_f, zi_sel_f)
+ZI_DEFINE_EXPF(zi_exp_v8f, v8f, zi_splat_v8f, zi_bits_v8f, zi_from_bits_v8f, zi_sel_v8f)
+ZI_DEFINE_EXPF(zi_exp_v4f, v4f, zi_splat_v4f, zi_bits_v4f, zi_from_bits_v4f, zi_sel_v4f)
+ZI_DEFINE_LOG1P01F(zi_log1p01_f, float, zi_splat_f, zi_sel_f)
+ZI_DEFINE_LOG1P01F(zi_log1p01_v8f, v8f, zi_splat_v8f, zi_sel_v8f)
+ZI_DEFINE_LOG1P01F(zi_log1p01_v4f, v4f, zi_splat_v4f, zi_sel_v4f)
+ZI_DEFINE_LOSS(zi_loss_f, float, zi_splat_f, zi_sel_f, zi_exp_f, zi_log1p01_f)
+ZI_DEFINE_LOSS(zi_loss_v8f, v8f, zi_splat_v8f, zi_sel_v8f, zi_exp_v8f, zi_log1p01_v8f)
+ZI_DEFINE_LOSS(zi_loss_v4f, v4f, zi_splat_v4f, zi_sel_v4f, zi_exp_v4f, zi_log1p01_v4f)
+
+/* The native vectors of this build: AVX (32 bytes) or SSE2 (16 bytes). Only
+ * speed depends on the choice; a lane computes the same bits in either. */
+#ifdef __AVX__
+#define ZI_VD(name) name##_v4d
+#define ZI_VF(name) name##_v8f
+#define ZI_VDL 4
+#define ZI_VFL 8
+typedef v4d zi_vd;
+typedef v8f zi_vf;
+#else
+#define ZI_VD(name) name##_v2d
+#define ZI_VF(name) name##_v4f
+#define ZI_VDL 2
+#define ZI_VFL 4
+typedef v2d zi_vd;
+typedef v4f zi_vf;
+#endif
+
+#endif

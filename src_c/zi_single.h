@@ -1,0 +1,262 @@
+/* Fast paths for one model trained alone, per-sample SGD, L = 1 or L = 2.
+ *
+ * One model is bound by the latency of its update chain, not by flops, so
+ * these keep the chain in registers: the output z, the loss gradient and the
+ * steps never go through memory. They compute exactly the operation sequence
+ * of zi_kern.h (see there), so results are bit-identical to a lane of any
+ * group:
+ *   L = 1: scalar; a sample whose step is exactly +0 (perceptron or hinge,
+ *          correct with margin) skips its update, which leaves every
+ *          parameter bit-identical when no weight is -0 (checked per chunk:
+ *          w - (+-0) = w for w != -0, and -0 never arises from updates) and
+ *          the sample's row is finite (implied by a finite z).
+ *   L = 2: the hidden units in SIMD lanes (W_1 stored transposed, units
+ *          padded to whole vectors with zeros); each unit still gets
+ *          its bias first, then its inputs in order. The output unit is one
+ *          scalar sum over the hidden units in order.
+ *
+ * Included by zi_kernel.h once per element type with ZT, ZV, ZVL, ZSPLAT,
+ * ZRELU, ZGATE, ZLOSS, ZSUF defined (ZV the widest vector of ZT).
+ */
+
+#define ZCAT2(a, b) a##_##b
+#define ZCAT(a, b) ZCAT2(a, b)
+#define ZFN(name) ZCAT(name, ZSUF)
+
+ZI_INLINE ZT ZFN(zs_eta)(int schedule, ZT lr, long long t, double power_t) {
+    if (schedule == ZI_SCHEDULE_INVSCALING)
+        return (ZT)(lr / pow((double)t, power_t));
+    return lr;
+}
+
+/* L = 1. th points at the model's parameters with stride S. (No vectorizer:
+ * it would turn the in-order sum into a fold-left reduction with shuffles on
+ * the latency chain.) */
+__attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+                            const Py_ssize_t* restrict order, Py_ssize_t n_order,
+                            ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,
+                            double power_t, long long t0, double* loss_sum, double* n_correct) {
+    const Py_ssize_t d = net->d;
+    const int has_bias = net->has_bias;
+    ZT* w = (ZT*)zi_alloc(sizeof(ZT) * (d + 1));
+    ZT b = 0, z;
+    double lsum = *loss_sum, csum = *n_correct;
+    const double ypos_one = 1.0;
+    int may_skip = (loss == ZI_LOSS_PERCEPTRON || loss == ZI_LOSS_HINGE);
+    long long t = t0;
+    Py_ssize_t s, i;
+    if (!w)
+        return -1;
+    for (i = 0; i < d; i++) {
+        w[i] = th[(net->off_w[0] + i) * S];
+        if (w[i] == 0 && signbit(w[i]))
+            may_skip = 0;
+    }
+    if (has_bias)
+        b = th[net->off_b[0] * S];
+    {
+        const ZT* x = X + order[0] * d;
+        z = has_bias ? b : (ZT)0;
+        for (i = 0; i < d; i++)
+            z = z + w[i] * x[i];
+    }
+    for (s = 0; s < n_order; s++) {
+        const Py_ssize_t r = order[s];
+        const ZT* restrict x = X + r * d;
+        const ZT* restrict xn = X + order[s + 1 < n_order ? s + 1 : s] * d;
+        const double yy = (double)y[r], ypos = (double)(yy > 0);
+        ZT g, l, corr;
+        ZT st, acc;
+        const ZT eta = ZFN(zs_eta)(schedule, lr, ++t, power_t);
+        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &l, &corr);
+        lsum = lsum + (double)l;
+        csum = csum + (double)corr;
+        st = eta * g;
+        if (may_skip && st == 0 && !signbit(st) && isfinite(z)) {
+            acc = has_bias ? b : (ZT)0;
+            for (i = 0; i < d; i++)
+                acc = acc + w[i] * xn[i];
+        } else {
+            if (has_bias) {
+                b = b - st;
+                acc = b;
+            } else {
+                acc = 0;
+            }
+            for (i = 0; i < d; i++) {
+                const ZT wn = w[i] - st * x[i];
+                w[i] = wn;
+                acc = acc + wn * xn[i];
+            }
+        }
+        z = acc;
+    }
+    for (i = 0; i < d; i++)
+        th[(net->off_w[0] + i) * S] = w[i];
+    if (has_bias)
+        th[net->off_b[0] * S] = b;
+    *loss_sum = lsum;
+    *n_correct = csum;
+    free(w);
+    return 0;
+}
+
+/* Hidden units [o, o + nv * ZVL) of the fused layer-1 step: deltas from the
+ * old w2, update of b1 and W1 with sample x, forward of sample xn into hn.
+ * Called with a constant nv (1..4) so the accumulators stay in registers. */
+ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssize_t HP,
+                                int has_bias, ZV etav, ZV g2v, const ZT* restrict x,
+                                const ZT* restrict xn, ZT* restrict w1t, ZT* restrict b1,
+                                const ZT* restrict w2, const ZT* restrict hc, ZT* restrict hn) {
+    ZV st[4], acc[4];
+    Py_ssize_t i;
+    int v;
+    for (v = 0; v < nv; v++) {
+        const Py_ssize_t ov = o + v * ZVL;
+        const ZV dv = ZGATE(ZSPLAT(0) + *(const ZV*)(w2 + ov) * g2v, *(const ZV*)(hc + ov));
+        st[v] = etav * dv;
+        if (has_bias) {
+            const ZV bn = *(ZV*)(b1 + ov) - st[v];
+            *(ZV*)(b1 + ov) = bn;
+            acc[v] = bn;
+        } else {
+            acc[v] = ZSPLAT(0);
+        }
+    }
+    for (i = 0; i < d; i++) {
+        const ZV xo = ZSPLAT(x[i]), xv = ZSPLAT(xn[i]);
+        for (v = 0; v < nv; v++) {
+            ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
+            const ZV wn = *wp - st[v] * xo;
+            *wp = wn;
+            acc[v] = acc[v] + wn * xv;
+        }
+    }
+    for (v = 0; v < nv; v++)
+        *(ZV*)(hn + o + v * ZVL) = ZRELU(acc[v]);
+}
+
+/* L = 2, H hidden units in lanes. */
+static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+                            const Py_ssize_t* restrict order, Py_ssize_t n_order,
+                            ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,
+                            double power_t, long long t0, double* loss_sum, double* n_correct) {
+    const Py_ssize_t d = net->d, H = net->sizes[1];
+    const Py_ssize_t HP = (H + ZVL - 1) / ZVL * ZVL, NVEC = HP / ZVL;
+    const int has_bias = net->has_bias;
+    /* w1t[i * HP + j] = W1[j, i]; b1[j]; w2[j]; h0/h1: hidden activations of
+     * the current and the next sample; d1: hidden deltas; p: products */
+    ZT* buf = (ZT*)zi_alloc(sizeof(ZT) * HP * (d + 6));
+    ZT *w1t, *b1, *w2, *hc, *hn, *d1, *pr;
+    ZT b2 = 0, z;
+    double lsum = *loss_sum, csum = *n_correct;
+    const double ypos_one = 1.0;
+    long long t = t0;
+    Py_ssize_t s, i, j, k;
+    if (!buf)
+        return -1;
+    memset(buf, 0, sizeof(ZT) * HP * (d + 6));
+    w1t = buf;
+    b1 = w1t + HP * d;
+    w2 = b1 + HP;
+    hc = w2 + HP;
+    hn = hc + HP;
+    d1 = hn + HP;
+    pr = d1 + HP;
+    for (j = 0; j < H; j++) {
+        for (i = 0; i < d; i++)
+            w1t[i * HP + j] = th[(net->off_w[0] + j * d + i) * S];
+        if (has_bias)
+            b1[j] = th[(net->off_b[0] + j) * S];
+        w2[j] = th[(net->off_w[1] + j) * S];
+    }
+    if (has_bias)
+        b2 = th[net->off_b[1] * S];
+
+    /* forward of the first sample */
+    {
+        const ZT* x = X + order[0] * d;
+        for (k = 0; k < NVEC; k++) {
+            ZV acc = has_bias ? *(ZV*)(b1 + k * ZVL) : ZSPLAT(0);
+            for (i = 0; i < d; i++)
+                acc = acc + *(ZV*)(w1t + i * HP + k * ZVL) * ZSPLAT(x[i]);
+            *(ZV*)(hc + k * ZVL) = ZRELU(acc);
+        }
+        z = has_bias ? b2 : (ZT)0;
+        for (j = 0; j < H; j++)
+            z = z + w2[j] * hc[j];
+    }
+
+    for (s = 0; s < n_order; s++) {
+        const Py_ssize_t r = order[s];
+        const ZT* restrict x = X + r * d;
+        const ZT* restrict xn = X + order[s + 1 < n_order ? s + 1 : s] * d;
+        const double yy = (double)y[r], ypos = (double)(yy > 0);
+        ZT g, l, corr;
+        ZT g2, st2, acc2;
+        ZT* tmp;
+        const ZT eta = ZFN(zs_eta)(schedule, lr, ++t, power_t);
+        const ZV etav = ZSPLAT(eta);
+        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &l, &corr);
+        lsum = lsum + (double)l;
+        csum = csum + (double)corr;
+        g2 = g;
+        st2 = eta * g2;
+        /* hidden deltas (old w2) and the fused layer-1 update + next forward */
+        {
+            const ZV g2v = ZSPLAT(g2);
+            for (k = 0; k + 4 <= NVEC; k += 4)
+                ZFN(zs_l1_block)(k * ZVL, 4, d, HP, has_bias, etav, g2v, x, xn, w1t, b1, w2, hc, hn);
+            switch (NVEC - k) {
+            case 3:
+                ZFN(zs_l1_block)(k * ZVL, 3, d, HP, has_bias, etav, g2v, x, xn, w1t, b1, w2, hc, hn);
+                break;
+            case 2:
+                ZFN(zs_l1_block)(k * ZVL, 2, d, HP, has_bias, etav, g2v, x, xn, w1t, b1, w2, hc, hn);
+                break;
+            case 1:
+                ZFN(zs_l1_block)(k * ZVL, 1, d, HP, has_bias, etav, g2v, x, xn, w1t, b1, w2, hc, hn);
+                break;
+            default:
+                break;
+            }
+        }
+        /* layer 2: update with the old activations, forward with the new */
+        {
+            const ZV st2v = ZSPLAT(st2);
+            for (k = 0; k < NVEC; k++) {
+                const Py_ssize_t o = k * ZVL;
+                const ZV wn = *(ZV*)(w2 + o) - st2v * *(ZV*)(hc + o);
+                *(ZV*)(w2 + o) = wn;
+                *(ZV*)(pr + o) = wn * *(ZV*)(hn + o);
+            }
+            if (has_bias) {
+                b2 = b2 - st2;
+                acc2 = b2;
+            } else {
+                acc2 = 0;
+            }
+            for (j = 0; j < H; j++)
+                acc2 = acc2 + pr[j];
+            z = acc2;
+        }
+        tmp = hc; hc = hn; hn = tmp;
+    }
+    for (j = 0; j < H; j++) {
+        for (i = 0; i < d; i++)
+            th[(net->off_w[0] + j * d + i) * S] = w1t[i * HP + j];
+        if (has_bias)
+            th[(net->off_b[0] + j) * S] = b1[j];
+        th[(net->off_w[1] + j) * S] = w2[j];
+    }
+    if (has_bias)
+        th[net->off_b[1] * S] = b2;
+    *loss_sum = lsum;
+    *n_correct = csum;
+    free(buf);
+    return 0;
+}
+
+#undef ZFN
+#undef ZCAT
+#undef ZCAT2
