@@ -52,9 +52,11 @@ def test_pip_install_then_wheel_in_another_venv(source_copy, tmp_path):
     out = _run([py, "-c", SMOKE % str(source_copy)], cwd=tmp_path)
     assert out.startswith("OK")
     _run([tmp_path / "v1" / "bin" / "zi", "train", "--epochs", "1", "--n-samples", "50"], cwd=tmp_path)
-    # build a wheel from that venv, install it in a second one, away from any source tree
+    # `python -m build` (sdist, then the wheel built from the sdist: proves the
+    # sdist carries every source), installed in a second venv away from any tree
     wheels = tmp_path / "wheels"
-    _run([py, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, str(source_copy)], cwd=tmp_path)
+    _run([py, "-m", "pip", "install", "-q", "build"], cwd=tmp_path)
+    _run([py, "-m", "build", "--outdir", wheels, str(source_copy)], cwd=tmp_path)
     wheel = next(wheels.glob("zi_core-*.whl"))
     py2 = _venv(tmp_path / "v2")
     elsewhere = tmp_path / "elsewhere"
