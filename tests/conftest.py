@@ -1,4 +1,6 @@
 """Shared helpers: random model configurations for core-vs-reference tests."""
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,15 @@ def draw_config(rng):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def count_runs(store):
+    """Rows in a sweep store's runs table, read-only; 0 if it cannot be read yet."""
+    try:
+        con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
+        try:
+            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0

@@ -31,15 +31,12 @@ def test_train_json_matches_python_api(model, capsys):
     data = json.loads(capsys.readouterr().out)
     assert len(data["history"]) == 2 * 3 and len(data["final"]) == 3
     assert {"epoch", "loss", "accuracy", "mistakes", "update_norm"} <= set(data["history"][0])
-    from zi_core.cli.train import build_model, register  # noqa: F401
-    import argparse
     from zi_core.cli import build_parser
+    from zi_core.cli.train import _data, build_model
     ns = build_parser().parse_args(args)
-    from zi_core.cli.train import _data
     _, (X, y) = _data(ns)
     m = build_model(ns).fit(X, y)
     assert [r["final_loss"] for r in data["final"]] == pytest.approx(list(m.final_loss_))
-    assert argparse
 
 
 def test_info_json(capsys):

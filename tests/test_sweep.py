@@ -11,6 +11,8 @@ import time
 import numpy as np
 import pytest
 
+from conftest import count_runs
+
 import zi_core
 from zi_core import engine
 from zi_core.sweep import (ConfigError, StoreError, StoreLockedError, config as cfgmod,
@@ -308,17 +310,6 @@ def _kill_config(tmp_path):
     return cfg, path
 
 
-def _count(store):
-    try:
-        con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_resume_after_kill_equals_uninterrupted_run(tmp_path, sig):
     cfg, path = _kill_config(tmp_path)
@@ -340,12 +331,12 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path, sig):
     proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(store)], env=env,
                             stderr=subprocess.PIPE)
     deadline = time.time() + 60
-    while _count(store) == 0 and proc.poll() is None and time.time() < deadline:
+    while count_runs(store) == 0 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     time.sleep(rnd.uniform(0.0, 0.3))
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    at_kill = _count(store)
+    at_kill = count_runs(store)
     if sig == signal.SIGTERM and proc.returncode not in (0,):
         assert proc.returncode == 130, err.decode()
         assert b"interrupted" in err

@@ -1,11 +1,12 @@
 """Sweeps on a Dask distributed cluster: same store as a local run, survives a killed worker."""
 import os
 import signal
-import sqlite3
 import threading
 import time
 
 import pytest
+
+from conftest import count_runs
 
 distributed = pytest.importorskip("distributed")
 
@@ -49,17 +50,6 @@ def test_dask_scheduler_gives_the_local_store(tmp_path, client, capsys):
     assert res.backend == "dask" and res.n_computed == 0 and res.n_skipped == 48
 
 
-def _count(store):
-    try:
-        con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_dask_worker_killed_mid_sweep_loses_nothing(tmp_path, client):
     cfg = small_config(grid={"lr": [0.05, 0.2]}, seeds={"init_seed": {"start": 0, "count": 30}})
     cfg["run"] = {"engine": "numpy"}  # slow enough to kill a worker midway
@@ -78,12 +68,12 @@ def test_dask_worker_killed_mid_sweep_loses_nothing(tmp_path, client):
     t = threading.Thread(target=go)
     t.start()
     deadline = time.time() + 60
-    while _count(store) == 0 and t.is_alive() and time.time() < deadline:
+    while count_runs(store) == 0 and t.is_alive() and time.time() < deadline:
         time.sleep(0.02)
     pids = client.run(os.getpid)
     victim = sorted(pids.values())[0]
     os.kill(victim, signal.SIGKILL)
-    at_kill = _count(store)
+    at_kill = count_runs(store)
     t.join(120)
     assert not t.is_alive()
     assert "exc" not in out, out.get("exc")
