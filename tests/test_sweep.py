@@ -157,7 +157,7 @@ def test_sweep_stores_runs_that_match_train_many(tmp_path):
         assert man[0]["numpy_version"] == np.__version__ and json.loads(man[0]["config"])["name"] == "test"
         row = st.query("SELECT spec, weights, final_loss, n_epochs FROM runs").fetchone()
         spec = json.loads(row[0])
-        hist = st.query("SELECT count(*) FROM history").fetchone()[0]
+        hist = st.query("SELECT sum(n_epochs) FROM history").fetchone()[0]
     assert hist == 48 * 3
     # the stored weights are exactly what train_many gives for that seed alone
     X, y = zi_core.datasets.get("teacher_mlp")(n_samples=60, sizes=(5, 4, 1), data_seed=0)
@@ -168,8 +168,15 @@ def test_sweep_stores_runs_that_match_train_many(tmp_path):
                              one.biases[1][0]])
     assert theta.tobytes() == expect.tobytes()
     assert row[2] == one.final_loss[0]
-    Ws, bs = results.weights(store, cfgmod.run_key(cfgmod.canonical_json(spec)))
+    key = cfgmod.run_key(cfgmod.canonical_json(spec))
+    Ws, bs = results.weights(store, key)
     assert Ws[0].shape == (4, 5) and bs[1].shape == (1,)
+    # the stored history is the engine's, value for value
+    h = results.load_history(store, [key])
+    assert list(h["epoch"]) == [1, 2, 3]
+    for col in ("loss", "accuracy", "update_norm"):
+        assert h[col].to_numpy().tobytes() == one.history[col][0].tobytes()
+    assert list(h["mistakes"]) == [int(m) for m in one.history["mistakes"][0]]
     # again: nothing to do
     again = run(small_config(), store, jobs=2)
     assert again.n_computed == 0 and again.n_skipped == 48
@@ -184,8 +191,8 @@ def test_diverged_runs_are_recorded(tmp_path):
         rows = st.query("SELECT key, status, diverged_epoch, final_loss, n_epochs FROM runs").fetchall()
         for key, status, epoch, loss, n_epochs in rows:
             assert status == "diverged" and 1 <= epoch <= 6 and loss is None and n_epochs == epoch
-            n = st.query("SELECT count(*) FROM history WHERE key = ?", (key,)).fetchone()[0]
-            assert n == epoch
+            n, loss = st.query("SELECT n_epochs, loss FROM history WHERE key = ?", (key,)).fetchone()
+            assert n == epoch and len(loss) == 8 * epoch
 
 
 # ------------------------------------------------------------------ independence

@@ -138,24 +138,30 @@ def load(store, weights=False, status=None):
 def load_history(store, keys=None):
     """The per-epoch history as a DataFrame (key, epoch, loss, accuracy, mistakes, update_norm)."""
     pd = _pandas()
+    from .store import unpack_history
+    cols = "key, n_epochs, loss, accuracy, mistakes, update_norm"
     st, own = _open(store)
     try:
         if keys is None:
-            rows = st.query("SELECT key, epoch, loss, accuracy, mistakes, update_norm FROM history "
-                            "ORDER BY key, epoch").fetchall()
+            rows = st.query(f"SELECT {cols} FROM history ORDER BY key").fetchall()
         else:
             keys = list(keys)
             rows = []
             for lo in range(0, len(keys), 900):
                 part = keys[lo:lo + 900]
-                rows += st.query("SELECT key, epoch, loss, accuracy, mistakes, update_norm FROM "
-                                 f"history WHERE key IN ({','.join('?' * len(part))}) "
-                                 "ORDER BY key, epoch", part).fetchall()
+                rows += st.query(f"SELECT {cols} FROM history WHERE key IN ({','.join('?' * len(part))}) "
+                                 "ORDER BY key", part).fetchall()
     finally:
         if own:
             st.close()
-    df = pd.DataFrame(rows, columns=["key", "epoch", "loss", "accuracy", "mistakes", "update_norm"])
-    df["mistakes"] = df["mistakes"].astype("Int64")
+    rows.sort(key=lambda r: r[0])
+    n = [r[1] for r in rows]
+    data = {"key": np.repeat(np.asarray([r[0] for r in rows], dtype=object), n),
+            "epoch": np.concatenate([np.arange(1, k + 1) for k in n]) if rows else np.zeros(0, int)}
+    for i, name in enumerate(("loss", "accuracy", "mistakes", "update_norm"), start=2):
+        data[name] = (np.concatenate([unpack_history(r[i]) for r in rows]) if rows else np.zeros(0))
+    df = pd.DataFrame(data)
+    df["mistakes"] = df["mistakes"].round().astype("Int64")
     return df
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import config as _config
 from .progress import Progress
-from .store import Store, npy_header, to_json
+from .store import Store, npy_header, pack_history, to_json
 
 BACKENDS = ("threads", "dask")
 MAX_CHUNK = 4096
@@ -234,15 +234,11 @@ def rows_for(group, result):
             counts["diverged"] += n_div
         if B - n_div:
             counts["ok"] += B - n_div
-        mask = np.arange(E)[None, :] < n_ep[:, None]
-        epochs = np.broadcast_to(np.arange(1, E + 1), (B, E))[mask].tolist()
-        karr = np.repeat(np.asarray(keys, dtype=object), n_ep).tolist()
-        cols = [_finite_or_nan(H[k][mask]).tolist()
-                for k in ("loss", "accuracy", "mistakes", "update_norm")]
-        hist.extend(zip(karr, epochs, *cols))
+        cols = [H[k] for k in ("loss", "accuracy", "mistakes", "update_norm")]
+        hist.extend((keys[b], nl[b], *(pack_history(c[b, :nl[b]]) for c in cols)) for b in range(B))
     if len(result["parts"]) > 1:
         runs.sort(key=lambda r: r[0])
-        hist.sort(key=lambda r: (r[0], r[1]))
+        hist.sort(key=lambda r: r[0])
     return runs, hist, counts
 
 

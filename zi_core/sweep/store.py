@@ -10,7 +10,10 @@ Tables
               ``n_epochs`` (history rows), ``wall_time`` (seconds, the run's share
               of its batch), ``weights`` (``np.save`` bytes of the flat final
               parameter vector, layer by layer: W_l row by row, then b_l).
-``history``   ``(key, epoch)``: ``loss``, ``accuracy``, ``mistakes``, ``update_norm``.
+``history``   one row per run: ``key``, ``n_epochs``, and the per-epoch ``loss``,
+              ``accuracy``, ``mistakes``, ``update_norm`` as little-endian float64
+              blobs of ``n_epochs`` values each (``unpack_history``). One row
+              per run, not per epoch, keeps the store's share of a sweep small.
 ``manifest``  one row per config run into the store: its canonical JSON and the
               zi-core, NumPy and Python versions.
 ``meta``      store-wide facts: schema version, engine backend.
@@ -30,14 +33,14 @@ import warnings
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x7A690001  # "zi" + 1: marks a zi-core store
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 RUN_COLUMNS = ("key", "spec", "status", "diverged_epoch", "error", "final_loss",
                "final_accuracy", "converged", "distinct_units", "n_epochs",
                "wall_time", "weights")
-HISTORY_COLUMNS = ("key", "epoch", "loss", "accuracy", "mistakes", "update_norm")
+HISTORY_COLUMNS = ("key", "n_epochs", "loss", "accuracy", "mistakes", "update_norm")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -71,15 +74,24 @@ CREATE TABLE IF NOT EXISTS runs (
     weights        BLOB
 );
 CREATE TABLE IF NOT EXISTS history (
-    key         TEXT NOT NULL,
-    epoch       INTEGER NOT NULL,
-    loss        REAL,
-    accuracy    REAL,
-    mistakes    INTEGER,
-    update_norm REAL,
-    PRIMARY KEY (key, epoch)
+    key         TEXT PRIMARY KEY,
+    n_epochs    INTEGER NOT NULL,
+    loss        BLOB,
+    accuracy    BLOB,
+    mistakes    BLOB,
+    update_norm BLOB
 ) WITHOUT ROWID;
 """
+
+
+def pack_history(values):
+    """A history column as stored: little-endian float64 bytes."""
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
+
+
+def unpack_history(blob):
+    """The float64 array of a stored history column."""
+    return np.frombuffer(blob, dtype="<f8")
 
 
 class StoreError(RuntimeError):
@@ -189,6 +201,9 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise StoreError(f"store {self.path} has schema version {version}, newer than "
                                  f"this zi-core understands ({SCHEMA_VERSION}); upgrade zi-core")
+            if version < SCHEMA_VERSION:
+                raise StoreError(f"store {self.path} has schema version {version}, older than this "
+                                 f"zi-core's ({SCHEMA_VERSION}); run the sweep into a new --store")
             if self.mode == "w":
                 mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode.lower() != "wal":  # pragma: no cover
@@ -431,5 +446,5 @@ def snapshot(path):
     cols = [c for c in RUN_COLUMNS if c != "wall_time"]
     with Store(path, mode="r", check=False) as st:
         runs = st.query(f"SELECT {', '.join(cols)} FROM runs ORDER BY key").fetchall()
-        hist = st.query("SELECT * FROM history ORDER BY key, epoch").fetchall()
+        hist = st.query("SELECT * FROM history ORDER BY key").fetchall()
     return runs, hist
