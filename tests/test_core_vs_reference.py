@@ -89,3 +89,19 @@ def test_every_variant_gives_identical_bits(variant, monkeypatch):
     got = train_many(spec, X, y, seeds, shuffle_seed=sh)
     for Wa, Wb in zip(ref.weights, got.weights):
         assert Wa.tobytes() == Wb.tobytes()
+
+
+def test_sub_batches_of_many_models_change_no_bit(monkeypatch):
+    """Past a model count, train_many splits the seeds into sub-batches."""
+    from zi_core import engine
+    rng = np.random.default_rng(11)
+    spec, X, y, _, sh = draw_config(rng)
+    seeds = list(range(150))
+    whole = train_many(spec, X, y, seeds, shuffle_seed=sh)
+    monkeypatch.setattr(engine, "_CHUNK_WORK", 1000)  # forces sub-batches of 64 models
+    split = train_many(spec, X, y, seeds, shuffle_seed=sh)
+    for Wa, Wb in zip(whole.weights, split.weights):
+        assert Wa.tobytes() == Wb.tobytes()
+    assert whole.history["loss"].tobytes() == split.history["loss"].tobytes()
+    assert whole.final_loss.tobytes() == split.final_loss.tobytes()
+    assert list(split.init_seeds) == seeds and len(split) == 150

@@ -26,6 +26,9 @@ DTYPES = {"float64": np.float64, "float32": np.float32}
 # Lane-parameter-sample products per kernel call: tens of ms at most, so Ctrl-C
 # is answered quickly and per-call overhead stays negligible.
 _CHUNK_WORK = 16_000_000
+# Fewest samples per kernel call worth having; more models than that allows are
+# trained in sub-batches.
+_MIN_CHUNK_SAMPLES = 256
 
 
 class DivergenceError(FloatingPointError):
@@ -282,10 +285,36 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
     X, y, init_seeds, shuffle_seed, n_threads = _validation.check_train_many(
         spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback,
         models=MODELS, losses=LOSSES, backends=BACKENDS, dtypes=DTYPES)
+    seeds = np.asarray(init_seeds, dtype=np.int64).reshape(-1)
+    _, P = offsets(spec.sizes(np.shape(X)[1]), spec.bias)
+    # Many models: train them in sub-batches, one after another, so each kernel
+    # call still sweeps hundreds of samples over parameters that fit in cache
+    # (too many lanes per call would leave a couple of samples per call). A
+    # model's bits do not depend on its batch, so this changes no result.
+    per = max(64, _CHUNK_WORK // (P * _MIN_CHUNK_SAMPLES))
     # Overflow on the way to a divergence is expected and reported as such.
     with np.errstate(over="ignore", invalid="ignore"):
-        return _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads,
-                           on_divergence, callback)
+        if len(seeds) <= per:
+            return _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads,
+                               on_divergence, callback)
+        parts = [_train_many(spec, X, y, seeds[i:i + per], shuffle_seed, backend, n_threads,
+                             on_divergence, callback) for i in range(0, len(seeds), per)]
+    return _concat(parts)
+
+
+def _concat(parts):
+    """One BatchResult from sub-batch results, models in order."""
+    cat = lambda get: np.concatenate([get(r) for r in parts])  # noqa: E731
+    layers = lambda name: None if getattr(parts[0], name) is None else [  # noqa: E731
+        np.concatenate([getattr(r, name)[l] for r in parts]) for l in range(len(getattr(parts[0], name)))]
+    return BatchResult(
+        weights=layers("weights"), biases=layers("biases"),
+        initial_weights=layers("initial_weights"), initial_biases=layers("initial_biases"),
+        history={k: cat(lambda r: r.history[k]) for k in parts[0].history},
+        diverged=cat(lambda r: r.diverged), diverged_epoch=cat(lambda r: r.diverged_epoch),
+        final_loss=cat(lambda r: r.final_loss), final_accuracy=cat(lambda r: r.final_accuracy),
+        converged=cat(lambda r: r.converged), wall_time=sum(r.wall_time for r in parts),
+        init_seeds=cat(lambda r: r.init_seeds), epochs_run=max(r.epochs_run for r in parts))
 
 
 def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback):
