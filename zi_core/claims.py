@@ -1130,6 +1130,14 @@ def _exp_equal(cfg):
     return dict(runs=runs, atol=cfg.atol, backend=cfg.backend)
 
 
+def _add_random_bias_units(ev, runs):
+    """Fewest distinct units seen in the runs that also tried random biases."""
+    rb = [r for r in runs if "distinct_units_random_biases" in r]
+    if rb:
+        ev["min_distinct_units_random_biases"] = min(min(r["distinct_units_random_biases"]) for r in rb)
+
+
+
 def _exp_equal_stay(cfg):
     q = _shared(cfg, "equal", _exp_equal)
     runs = q["runs"]
@@ -1143,9 +1151,7 @@ def _exp_equal_stay(cfg):
         runs=[{k: r[k] for k in ("data", "hidden", "c", "bias", "grad_distinct_values", "grad_distinct_rows",
                                  "distinct_units", "distinct_weight_values")} for r in runs],
     )
-    rb = [r for r in runs if "distinct_units_random_biases" in r]
-    if rb:
-        ev["min_distinct_units_random_biases"] = min(min(r["distinct_units_random_biases"]) for r in rb)
+    _add_random_bias_units(ev, runs)
     ev["summary"] = (
         f"In {len(runs)} runs with every weight (and bias) set to the same constant c, the gradient at the start "
         f"has {ev['max_grad_distinct_rows']} distinct row(s) per hidden layer but up to "
@@ -1238,9 +1244,7 @@ def _exp_one_neuron(cfg):
         runs=[{k: r[k] for k in ("data", "hidden", "c", "bias", "distinct_units", "collapse_rel_err",
                                  "final_accuracy", "random_init_accuracy")} for r in runs],
     )
-    rb = [r for r in runs if "distinct_units_random_biases" in r]
-    if rb:
-        ev["min_distinct_units_random_biases"] = min(min(r["distinct_units_random_biases"]) for r in rb)
+    _add_random_bias_units(ev, runs)
     ev["summary"] = (
         f"In {len(runs)} runs (1 and 2 hidden layers, bias on/off, several common values) every hidden layer ended "
         f"with {ev['max_distinct_units']} distinct unit(s), and a network with ONE neuron per layer built from "
