@@ -99,6 +99,16 @@ class BatchResult:
     def __len__(self):
         return len(self.init_seeds)
 
+    def flat_params(self):
+        """Final parameters as one row per model, (B, P): per layer W_l row by row, then b_l."""
+        B = len(self)
+        cols = []
+        for l, W in enumerate(self.weights):
+            cols.append(W.reshape(B, -1))
+            if self.biases is not None:
+                cols.append(self.biases[l].reshape(B, -1))
+        return np.ascontiguousarray(np.concatenate(cols, axis=1))
+
     def model(self, b):
         """One model's results as a dict (arrays without the model axis)."""
         pick = lambda arrs: None if arrs is None else [a[b].copy() for a in arrs]  # noqa: E731

@@ -267,13 +267,7 @@ class _SGDEstimator:
         return self._decision(X)
 
     def _theta(self):
-        res = self.result_
-        cols = []
-        for l, W in enumerate(res.weights):
-            cols.append(W.reshape(len(res), -1))
-            if res.biases is not None:
-                cols.append(res.biases[l])
-        return np.ascontiguousarray(np.concatenate(cols, axis=1).T, dtype=DTYPES[self.spec_.dtype])
+        return np.ascontiguousarray(self.result_.flat_params().T, dtype=DTYPES[self.spec_.dtype])
 
 
 class _Classifier(_SGDEstimator):

@@ -107,13 +107,7 @@ def distinct_rows(W, b=None):
 
 def _pack(res, keys, seeds):
     """A BatchResult as flat arrays (what travels back from a worker)."""
-    B = len(seeds)
-    cols = []
-    for l, W in enumerate(res.weights):
-        cols.append(np.asarray(W).reshape(B, -1))
-        if res.biases is not None:
-            cols.append(np.asarray(res.biases[l]).reshape(B, -1))
-    theta = np.ascontiguousarray(np.concatenate(cols, axis=1))
+    theta = res.flat_params()
     hidden = len(res.weights) - 1
     distinct = None
     if hidden > 0:
