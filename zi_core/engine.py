@@ -295,8 +295,11 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
     X, y, init_seeds, shuffle_seed, n_threads = _validation.check_train_many(
         spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback,
         models=MODELS, losses=LOSSES, backends=BACKENDS, dtypes=DTYPES)
+    # Converted once here, not once per sub-batch.
+    X = np.ascontiguousarray(X, dtype=DTYPES[spec.dtype])
+    y = np.ascontiguousarray(y, dtype=DTYPES[spec.dtype])
     seeds = np.asarray(init_seeds, dtype=np.int64).reshape(-1)
-    _, P = offsets(spec.sizes(np.shape(X)[1]), spec.bias)
+    _, P = offsets(spec.sizes(X.shape[1]), spec.bias)
     # Many models: train them in sub-batches, one after another, so each kernel
     # call still sweeps hundreds of samples over parameters that fit in cache
     # (too many lanes per call would leave a couple of samples per call). A
@@ -328,12 +331,11 @@ def _concat(parts):
 
 
 def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback):
+    """train_many for one batch; X, y already converted to the spec's dtype."""
     t_start = time.perf_counter()
     dtype = DTYPES[spec.dtype]
-    X = np.ascontiguousarray(X, dtype=dtype)
-    y = np.ascontiguousarray(y, dtype=dtype)
     n, d = X.shape
-    seeds = np.asarray(init_seeds, dtype=np.int64).reshape(-1)
+    seeds = init_seeds
     B = len(seeds)
     sizes = spec.sizes(d)
     n_threads = default_threads() if n_threads is None else int(n_threads)
