@@ -4,8 +4,9 @@
 # Layout and why: the parameters of all models are one array theta[P, B] with
 # the model index innermost, so every inner loop runs across models (SIMD
 # lanes) with unit stride, and one model is simply B = 1. Each unit of a layer
-# is computed by the same sequence of floating-point operations (bias first,
-# then inputs in index order), so units that start equal stay bit-for-bit
+# is computed by the same sequence of floating-point operations (bias and the
+# first half of the inputs, the second half, their sum; docs/choices.md), so
+# units that start equal stay bit-for-bit
 # equal, and a model's bits never depend on its lane or on B. Threads split
 # the lanes, never the samples, so the thread count cannot change a result.
 #

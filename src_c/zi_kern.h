@@ -12,7 +12,11 @@
  *
  * Operation order (the same for every lane, unit, vector width and group
  * size, so results never depend on them):
- *   forward   a_j = b_j (or 0); a_j = a_j + w_ji * h_i for i = 0, 1, ...; relu
+ *   forward   two halves, m = ZI_HALF(n_in) = ceil(n_in / 2):
+ *             a_j = b_j (or 0); a_j = a_j + w_ji * h_i for i = 0 .. m-1;
+ *             c_j = 0; c_j = c_j + w_ji * h_i for i = m .. n_in-1;
+ *             z_j = a_j + c_j; relu (two chains of half the length: the
+ *             latency of one model's step is this sum)
  *   backward  d_i = 0; d_i = d_i + w_ji * d_j for j = 0, 1, ...; gate by h_i > 0
  *   update    s_j = eta * d_j; w_ji = w_ji - s_j * h_i; b_j = b_j - s_j
  *             (computed as w_ji + (-eta d_j) h_i, which is the same bits:
@@ -20,13 +24,16 @@
  * The update of one sample is fused with the forward pass of the next: each
  * weight is loaded once, updated, stored, and used for the next sample.
  * Losses and gradients are computed in ZT (float32 runs entirely in single
- * precision); loss sums and correct counts accumulate in double.
+ * precision); loss sums and correct counts accumulate in double. Loss values
+ * are computed up to ZI_KEEP samples late (zk_flush), off the chain from one
+ * sample to the next, and still added in sample order.
  */
 
 #define ZCAT2(a, b) a##_##b
 #define ZCAT(a, b) ZCAT2(a, b)
 #define ZFN(name) ZCAT(name, ZSUF)
 #define ZGL (ZVL * ZNV)
+#define DLOSSV ZCAT(DLOSS, value)
 /* vectors kept in registers at once in the inner loops */
 #if ZNV < 4
 #define ZNB ZNV
@@ -40,6 +47,7 @@ ZI_INLINE void ZFN(zk_forward)(const zi_net* net, const ZT* restrict xs,
     Py_ssize_t li, j, i, vb, v;
     for (li = 0; li < net->L; li++) {
         const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+        const Py_ssize_t half = ZI_HALF(n_in);
         const int hidden = li < net->L - 1;
         const ZV* hin = (const ZV*)(act + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
         for (j = 0; j < n_out; j++) {
@@ -47,42 +55,65 @@ ZI_INLINE void ZFN(zk_forward)(const zi_net* net, const ZT* restrict xs,
             const ZV* b = (const ZV*)(tl + (net->off_b[li] + j) * ZGL);
             ZV* o = (ZV*)(act + (net->off_a[li] + j) * ZGL);
             for (vb = 0; vb < ZNV; vb += ZNB) {
-                ZV acc[ZNB];
-                for (v = 0; v < ZNB; v++)
+                ZV acc[ZNB], acc2[ZNB];
+                for (v = 0; v < ZNB; v++) {
                     acc[v] = net->has_bias ? b[vb + v] : ZSPLAT(0);
+                    acc2[v] = ZSPLAT(0);
+                }
                 if (li == 0) {
-                    for (i = 0; i < n_in; i++) {
+                    for (i = 0; i < half; i++) {
                         const ZV x = ZSPLAT(xs[i]);
                         for (v = 0; v < ZNB; v++)
                             acc[v] = acc[v] + w[i * ZNV + vb + v] * x;
                     }
+                    for (i = half; i < n_in; i++) {
+                        const ZV x = ZSPLAT(xs[i]);
+                        for (v = 0; v < ZNB; v++)
+                            acc2[v] = acc2[v] + w[i * ZNV + vb + v] * x;
+                    }
                 } else {
-                    for (i = 0; i < n_in; i++)
+                    for (i = 0; i < half; i++)
                         for (v = 0; v < ZNB; v++)
                             acc[v] = acc[v] + w[i * ZNV + vb + v] * hin[i * ZNV + vb + v];
+                    for (i = half; i < n_in; i++)
+                        for (v = 0; v < ZNB; v++)
+                            acc2[v] = acc2[v] + w[i * ZNV + vb + v] * hin[i * ZNV + vb + v];
                 }
-                for (v = 0; v < ZNB; v++)
-                    o[vb + v] = hidden ? ZRELU(acc[v]) : acc[v];
+                for (v = 0; v < ZNB; v++) {
+                    const ZV a = acc[v] + acc2[v];
+                    o[vb + v] = hidden ? ZRELU(a) : a;
+                }
             }
         }
     }
 }
 
-/* Loss, correct count and d loss / d z of the output lanes (computed in ZT). */
+/* Correct count and d loss / d z of the output lanes (computed in ZT); what
+ * the loss value needs is kept in k1/k2 (GL lanes each) for zk_flush. */
 ZI_INLINE void ZFN(zk_loss)(int loss, const ZT* restrict out, double yy, ZT* restrict dout,
-                            double* restrict lacc, double* restrict cacc) {
+                            double* restrict cacc, ZT* restrict k1, ZT* restrict k2) {
     Py_ssize_t c;
     const DV y = DSPLAT((ZT)yy);
     /* correct when (z >= 0) == (y > 0); no branch on the label */
     const double ypos = (double)(yy > 0);
     const DV cpos = DSPLAT(ypos), cneg = DSPLAT(1.0 - ypos);
     for (c = 0; c < ZGL; c += DVL) {
-        DV g, l, corr;
-        DLOSS(loss, DLOAD(out + c), y, cpos, cneg, &g, &l, &corr);
-        DACC(lacc + c, l);   /* loss sums and counts stay in double */
-        DACC(cacc + c, corr);
+        DV g, corr, a, b;
+        DLOSS(loss, DLOAD(out + c), y, cpos, cneg, &g, &corr, &a, &b);
+        DACC(cacc + c, corr);   /* counts stay in double */
         DSTORE(dout + c, g);
+        DSTORE(k1 + c, a);
+        DSTORE(k2 + c, b);
     }
+}
+
+/* lacc += the loss values of n kept samples, in sample order (in double). */
+static void ZFN(zk_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
+                          const ZT* restrict k2, double* restrict lacc) {
+    Py_ssize_t q, c;
+    for (q = 0; q < n; q++)
+        for (c = 0; c < ZGL; c += DVL)
+            DACC(lacc + c, DLOSSV(loss, DLOAD(k1 + q * ZGL + c), DLOAD(k2 + q * ZGL + c)));
 }
 
 /* Deltas of the hidden layers from the output's, with the weights before the update. */
@@ -122,6 +153,7 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
         net_[v] = -((const ZV*)eta)[v];
     for (li = 0; li < net->L; li++) {
         const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+        const Py_ssize_t half = ZI_HALF(n_in);
         const int hidden = li < net->L - 1;
         const ZV* hold = (const ZV*)(acur + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
         const ZV* hnew = (const ZV*)(anext + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
@@ -133,9 +165,11 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
             for (vb = 0; vb < ZNV; vb += ZNB) {
                 /* ns = -(eta d_j); w + ns h is bit-identical to w - (eta d_j) h
                  * (negation is exact) and lets the load of w fold into the add */
-                ZV ns[ZNB], acc[ZNB];
-                for (v = 0; v < ZNB; v++)
+                ZV ns[ZNB], acc[ZNB], acc2[ZNB];
+                for (v = 0; v < ZNB; v++) {
                     ns[v] = net_[vb + v] * dj[vb + v];
+                    acc2[v] = ZSPLAT(0);
+                }
                 if (net->has_bias) {
                     for (v = 0; v < ZNB; v++) {
                         const ZV bn = b[vb + v] + ns[v];
@@ -147,7 +181,7 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
                         acc[v] = ZSPLAT(0);
                 }
                 if (li == 0) {
-                    for (i = 0; i < n_in; i++) {
+                    for (i = 0; i < half; i++) {
                         const ZV xo = ZSPLAT(xcur[i]), xn = ZSPLAT(xnext[i]);
                         for (v = 0; v < ZNB; v++) {
                             const ZV wn = w[i * ZNV + vb + v] + ns[v] * xo;
@@ -155,17 +189,34 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
                             acc[v] = acc[v] + wn * xn;
                         }
                     }
+                    for (i = half; i < n_in; i++) {
+                        const ZV xo = ZSPLAT(xcur[i]), xn = ZSPLAT(xnext[i]);
+                        for (v = 0; v < ZNB; v++) {
+                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * xo;
+                            w[i * ZNV + vb + v] = wn;
+                            acc2[v] = acc2[v] + wn * xn;
+                        }
+                    }
                 } else {
-                    for (i = 0; i < n_in; i++) {
+                    for (i = 0; i < half; i++) {
                         for (v = 0; v < ZNB; v++) {
                             const ZV wn = w[i * ZNV + vb + v] + ns[v] * hold[i * ZNV + vb + v];
                             w[i * ZNV + vb + v] = wn;
                             acc[v] = acc[v] + wn * hnew[i * ZNV + vb + v];
                         }
                     }
+                    for (i = half; i < n_in; i++) {
+                        for (v = 0; v < ZNB; v++) {
+                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * hold[i * ZNV + vb + v];
+                            w[i * ZNV + vb + v] = wn;
+                            acc2[v] = acc2[v] + wn * hnew[i * ZNV + vb + v];
+                        }
+                    }
                 }
-                for (v = 0; v < ZNB; v++)
-                    o[vb + v] = hidden ? ZRELU(acc[v]) : acc[v];
+                for (v = 0; v < ZNB; v++) {
+                    const ZV a = acc[v] + acc2[v];
+                    o[vb + v] = hidden ? ZRELU(a) : a;
+                }
             }
         }
     }
@@ -202,13 +253,18 @@ ZI_INLINE void ZFN(zk_accumulate)(const zi_net* net, const ZT* restrict xs,
 
 /* Train the group in tl on order[0:n_order]. lr, lacc, cacc have GL entries;
  * lacc/cacc accumulate loss and correct counts. Scratch: act0, act1, delta
- * (U * GL each), eta (GL), grad (P * GL, batch_size > 1 only). */
+ * (U * GL each), eta (GL), keep (2 * ZI_KEEP * GL), grad (P * GL,
+ * batch_size > 1 only). */
 static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
                           const Py_ssize_t* restrict order, Py_ssize_t n_order,
                           ZT* restrict tl, int loss, Py_ssize_t batch_size,
                           const ZT* restrict lr, int schedule, double power_t, long long t0,
                           double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
-                          ZT* restrict delta, ZT* restrict eta, ZT* restrict grad) {
+                          ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
+                          ZT* restrict grad) {
+    ZT* const k1 = keep;
+    ZT* const k2 = keep + ZI_KEEP * ZGL;
+    Py_ssize_t nk = 0;
     const Py_ssize_t d = net->d, P = net->P;
     const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
     long long t = t0;
@@ -231,11 +287,17 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
                 for (k = 0; k < ZGL; k++)
                     eta[k] = lr[k];
             }
-            ZFN(zk_loss)(loss, acur + oout, (double)y[r], delta + oout, lacc, cacc);
+            ZFN(zk_loss)(loss, acur + oout, (double)y[r], delta + oout, cacc, k1 + nk * ZGL,
+                         k2 + nk * ZGL);
             ZFN(zk_backward)(net, tl, acur, delta);
             ZFN(zk_update_forward)(net, X + r * d, X + rn * d, tl, acur, anext, delta, eta);
             tmp = acur; acur = anext; anext = tmp;
+            if (++nk == ZI_KEEP) {
+                ZFN(zk_flush)(loss, nk, k1, k2, lacc);
+                nk = 0;
+            }
         }
+        ZFN(zk_flush)(loss, nk, k1, k2, lacc);
         return;
     }
     start = 0;
@@ -257,7 +319,8 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
         for (s = start; s < stop; s++) {
             const ZT* xs = X + order[s] * d;
             ZFN(zk_forward)(net, xs, tl, acur);
-            ZFN(zk_loss)(loss, acur + oout, (double)y[order[s]], delta + oout, lacc, cacc);
+            ZFN(zk_loss)(loss, acur + oout, (double)y[order[s]], delta + oout, cacc, k1, k2);
+            ZFN(zk_flush)(loss, 1, k1, k2, lacc);
             ZFN(zk_backward)(net, tl, acur, delta);
             ZFN(zk_accumulate)(net, xs, acur, delta, grad);
         }
@@ -285,6 +348,7 @@ static void ZFN(zk_outputs)(const zi_net* net, const ZT* restrict X, Py_ssize_t 
 }
 
 #undef ZNB
+#undef DLOSSV
 #undef ZGL
 #undef ZFN
 #undef ZCAT

@@ -43,6 +43,12 @@ typedef struct {
 
 #define ZI_ALIGN 64
 #define ZI_GMAX 32 /* largest group, in lanes */
+/* Every unit sums its inputs in two halves, [0, ZI_HALF(n)) after the bias
+ * and [ZI_HALF(n), n), then adds them (zi_kern.h): two chains of half the
+ * length. */
+#define ZI_HALF(n) (((n) + 1) / 2)
+/* Loss values are computed in blocks of this many samples (zk_flush). */
+#define ZI_KEEP 16
 
 static void* zi_alloc(size_t bytes) {
     void* p = NULL;
@@ -230,9 +236,11 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZRELU ZI_VD(zi_relu)
 #define ZGATE ZI_VD(zi_gate)
 #define ZLOSS zi_loss_d
+#define ZVLOSS ZI_VD(zi_loss)
 #define ZSUF d
 #include "zi_single.h"
 #undef ZLOSS
+#undef ZVLOSS
 #undef ZT
 #undef ZV
 #undef ZVL
@@ -247,9 +255,11 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZRELU ZI_VF(zi_relu)
 #define ZGATE ZI_VF(zi_gate)
 #define ZLOSS zi_loss_f
+#define ZVLOSS ZI_VF(zi_loss)
 #define ZSUF f
 #include "zi_single.h"
 #undef ZLOSS
+#undef ZVLOSS
 #undef ZT
 #undef ZV
 #undef ZVL
@@ -286,11 +296,14 @@ static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
         T* delta = (T*)zi_alloc(sizeof(T) * U * GM);                                            \
         T* eta = (T*)zi_alloc(sizeof(T) * 2 * GM);                                              \
         double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                               \
+        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                   \
         T* grad = batch_size > 1 ? (T*)zi_alloc(sizeof(T) * P * GM) : NULL;                     \
         T* lr_l;                                                                                \
         Py_ssize_t g0, gn, G, k, p;                                                             \
-        if (!tl || !act0 || !act1 || !delta || !eta || !acc || (batch_size > 1 && !grad)) {     \
-            free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(grad);    \
+        if (!tl || !act0 || !act1 || !delta || !eta || !acc || !keep ||                         \
+            (batch_size > 1 && !grad)) {                                                        \
+            free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(keep);    \
+            free(grad);                                                                         \
             return -1;                                                                          \
         }                                                                                       \
         lr_l = eta + GM;                                                                        \
@@ -308,7 +321,7 @@ static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
                     power_t, t0, loss_sum + g0, n_correct + g0);                                \
                 if (rc != 0) {                                                                  \
                     free(tl); free(act0); free(act1); free(delta); free(eta); free(acc);        \
-                    free(grad);                                                                 \
+                    free(keep); free(grad);                                                     \
                     return -1;                                                                  \
                 }                                                                               \
                 continue;                                                                       \
@@ -328,16 +341,16 @@ static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
             }                                                                                   \
             if (G == 1)                                                                         \
                 zk_train_##G1(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
             else if (G == (VL))                                                                 \
                 zk_train_##GA(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
             else if (G == 2 * (VL))                                                             \
                 zk_train_##GB(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
             else                                                                                \
                 zk_train_##GC(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, grad);         \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
             for (p = 0; p < P; p++) {                                                           \
                 T* dst = theta + p * net->B + g0;                                               \
                 const T* src = tl + p * G;                                                      \
@@ -349,7 +362,8 @@ static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
                 n_correct[g0 + k] = acc[G + k];                                                 \
             }                                                                                   \
         }                                                                                       \
-        free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(grad);        \
+        free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(keep);        \
+        free(grad);                                                                             \
         return 0;                                                                               \
     }                                                                                           \
                                                                                                 \

@@ -75,42 +75,55 @@ ZI_INLINE double zi_from_bits_d(uint64_t u) { double x; memcpy(&x, &u, 8); retur
  * Written once as a macro over the type (double or v4d) so the scalar and the
  * vector versions are the same sequence of operations. */
 #define ZI_SHIFT 6755399441055744.0 /* 1.5 * 2^52: adding it rounds to an integer */
-#define ZI_LOG2E 1.4426950408889634074
+#define ZI_SHIFT_BITS 0x4338000000000000LL
 #define ZI_LN2HI 6.93147180369123816490e-01 /* 3fe62e42 fee00000 */
 #define ZI_LN2LO 1.90821492927058770002e-10 /* 3dea39ef 35793c76 */
-/* bits(ZI_SHIFT) - 1023: (bits(k + SHIFT) - this) << 52 is the exponent of 2^k */
-#define ZI_EXPBIAS 0x4337fffffffffc01ULL
+#define ZI_EXP_N 64                           /* table entries: 2^(j/64) */
+#define ZI_N_LN2 92.33248261689366            /* 64 / ln 2 */
 
-/* e^x, x <= ~709; 0 below -745.2; NaN stays NaN. k = round(x / ln2),
- * r = x - k ln2 (Cody-Waite), e^r by its Taylor polynomial of degree 13
- * (Estrin,
- * 1 added last), times 2^k applied in two halves so subnormal results round once. */
-#define ZI_DEFINE_EXP(NAME, T, SPLAT, BITS, FROMBITS, SEL, UT) /* UT: uint64_t */                   \
+/* 2^(j/64), each rounded to the nearest double */
+static const double zi_exp_tab[ZI_EXP_N] = {
+    0x1.0000000000000p+0, 0x1.02c9a3e778061p+0, 0x1.059b0d3158574p+0, 0x1.0874518759bc8p+0,
+    0x1.0b5586cf9890fp+0, 0x1.0e3ec32d3d1a2p+0, 0x1.11301d0125b51p+0, 0x1.1429aaea92de0p+0,
+    0x1.172b83c7d517bp+0, 0x1.1a35beb6fcb75p+0, 0x1.1d4873168b9aap+0, 0x1.2063b88628cd6p+0,
+    0x1.2387a6e756238p+0, 0x1.26b4565e27cddp+0, 0x1.29e9df51fdee1p+0, 0x1.2d285a6e4030bp+0,
+    0x1.306fe0a31b715p+0, 0x1.33c08b26416ffp+0, 0x1.371a7373aa9cbp+0, 0x1.3a7db34e59ff7p+0,
+    0x1.3dea64c123422p+0, 0x1.4160a21f72e2ap+0, 0x1.44e086061892dp+0, 0x1.486a2b5c13cd0p+0,
+    0x1.4bfdad5362a27p+0, 0x1.4f9b2769d2ca7p+0, 0x1.5342b569d4f82p+0, 0x1.56f4736b527dap+0,
+    0x1.5ab07dd485429p+0, 0x1.5e76f15ad2148p+0, 0x1.6247eb03a5585p+0, 0x1.6623882552225p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.6dfb23c651a2fp+0, 0x1.71f75e8ec5f74p+0, 0x1.75feb564267c9p+0,
+    0x1.7a11473eb0187p+0, 0x1.7e2f336cf4e62p+0, 0x1.82589994cce13p+0, 0x1.868d99b4492edp+0,
+    0x1.8ace5422aa0dbp+0, 0x1.8f1ae99157736p+0, 0x1.93737b0cdc5e5p+0, 0x1.97d829fde4e50p+0,
+    0x1.9c49182a3f090p+0, 0x1.a0c667b5de565p+0, 0x1.a5503b23e255dp+0, 0x1.a9e6b5579fdbfp+0,
+    0x1.ae89f995ad3adp+0, 0x1.b33a2b84f15fbp+0, 0x1.b7f76f2fb5e47p+0, 0x1.bcc1e904bc1d2p+0,
+    0x1.c199bdd85529cp+0, 0x1.c67f12e57d14bp+0, 0x1.cb720dcef9069p+0, 0x1.d072d4a07897cp+0,
+    0x1.d5818dcfba487p+0, 0x1.da9e603db3285p+0, 0x1.dfc97337b9b5fp+0, 0x1.e502ee78b3ff6p+0,
+    0x1.ea4afa2a490dap+0, 0x1.efa1bee615a27p+0, 0x1.f50765b6e4540p+0, 0x1.fa7c1819e90d8p+0,
+};
+ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
+
+/* e^x, x <= ~709; 0 below -745.2; NaN stays NaN; about one ulp (results
+ * below 2^-1022 to a few units of the smallest subnormal). kd = round(64 x /
+ * ln2) = 64 k + j, r = x - kd ln2/64 (Cody-Waite, |r| <= ln2/128), e^x =
+ * 2^k 2^(j/64) e^r with e^r - 1 by its Taylor polynomial of degree 5. The
+ * latency from x is short (it is on the chain of every logistic step); 2^k
+ * is applied in two halves so no intermediate overflows or underflows. */
+#define ZI_DEFINE_EXP(NAME, T, IT, UT, SPLAT, BITS, FROMBITS, SEL, TAB)            \
     ZI_INLINE T NAME(T x) {                                                       \
-        T t = x * SPLAT(ZI_LOG2E) + SPLAT(ZI_SHIFT);                              \
-        T kd = t - SPLAT(ZI_SHIFT);                                               \
-        T hi = x - kd * SPLAT(ZI_LN2HI);                                          \
-        T lo = kd * SPLAT(ZI_LN2LO);                                              \
-        T r = hi - lo;                                                            \
-        T r2 = r * r;                                                             \
-        T r4 = r2 * r2;                                                           \
-        T r8 = r4 * r4;                                                           \
-        T e0 = SPLAT(1.0 / 2) + r * SPLAT(1.0 / 6);                               \
-        T e1 = SPLAT(1.0 / 24) + r * SPLAT(1.0 / 120);                            \
-        T e2 = SPLAT(1.0 / 720) + r * SPLAT(1.0 / 5040);                          \
-        T e3 = SPLAT(1.0 / 40320) + r * SPLAT(1.0 / 362880);                      \
-        T e4 = SPLAT(1.0 / 3628800) + r * SPLAT(1.0 / 39916800);                  \
-        T e5 = SPLAT(1.0 / 479001600) + r * SPLAT(1.0 / 6227020800.0);            \
-        T f0 = e0 + e1 * r2;                                                      \
-        T f1 = e2 + e3 * r2;                                                      \
-        T f2 = e4 + e5 * r2;                                                      \
-        T q = (f0 + f1 * r4) + f2 * r8;                                           \
-        T p = SPLAT(1.0) + (r + r2 * q);                                          \
-        T k1 = (kd * SPLAT(0.5) + SPLAT(ZI_SHIFT)) - SPLAT(ZI_SHIFT);             \
-        T k2 = kd - k1;                                                           \
-        T s1 = FROMBITS((BITS(k1 + SPLAT(ZI_SHIFT)) - (UT)ZI_EXPBIAS) << 52);     \
-        T s2 = FROMBITS((BITS(k2 + SPLAT(ZI_SHIFT)) - (UT)ZI_EXPBIAS) << 52);     \
-        T y = (p * s1) * s2;                                                      \
+        const T t = x * SPLAT(ZI_N_LN2) + SPLAT(ZI_SHIFT);                        \
+        const T kd = t - SPLAT(ZI_SHIFT);                                         \
+        const T r = (x - kd * SPLAT(ZI_LN2HI / ZI_EXP_N)) -                       \
+                    kd * SPLAT(ZI_LN2LO / ZI_EXP_N);                              \
+        const IT ki = (IT)BITS(t) - ZI_SHIFT_BITS;                                \
+        const IT k = ki >> 6; /* floor(kd / 64) */                                \
+        const IT k1 = k >> 1;                                                     \
+        const T s1 = FROMBITS((UT)(k1 + 1023) << 52);                             \
+        const T s2 = FROMBITS((UT)(k - k1 + 1023) << 52);                         \
+        const T sc = (TAB(ki & (ZI_EXP_N - 1)) * s1) * s2;                        \
+        const T r2 = r * r;                                                       \
+        const T q = (SPLAT(1.0 / 2) + r * SPLAT(1.0 / 6)) +                       \
+                    r2 * (SPLAT(1.0 / 24) + r * SPLAT(1.0 / 120));                \
+        const T y = sc + sc * (r + r2 * q);                                       \
         return SEL(x < SPLAT(-745.2), SPLAT(0.0), y);                             \
     }
 
@@ -144,43 +157,64 @@ ZI_INLINE uint64_t zi_bitsu_d(double x) { return zi_bits_d(x); }
 ZI_INLINE v4du zi_bits_v4d(v4d x) { return (v4du)x; }
 ZI_INLINE v4d zi_from_bits_v4d(v4du u) { return (v4d)u; }
 ZI_INLINE v4d zi_selc_v4d(v4di m, v4d a, v4d b) { return zi_sel_v4d(m, a, b); }
+/* table lookups lane by lane (a gather is no faster for so few) */
+ZI_INLINE v4d zi_tab_v4d(v4di j) {
+    return (v4d){zi_exp_tab[j[0]], zi_exp_tab[j[1]], zi_exp_tab[j[2]], zi_exp_tab[j[3]]};
+}
+ZI_INLINE v2d zi_tab_v2d(v2di j) { return (v2d){zi_exp_tab[j[0]], zi_exp_tab[j[1]]}; }
 
-ZI_DEFINE_EXP(zi_exp_d, double, zi_splat_d, zi_bitsu_d, zi_from_bits_d, zi_sel_d, uint64_t)
-ZI_DEFINE_EXP(zi_exp_v4d, v4d, zi_splat_v4d, zi_bits_v4d, zi_from_bits_v4d, zi_selc_v4d, uint64_t)
-ZI_DEFINE_EXP(zi_exp_v2d, v2d, zi_splat_v2d, zi_bits_v2d, zi_from_bits_v2d, zi_sel_v2d, uint64_t)
+ZI_DEFINE_EXP(zi_exp_d, double, int64_t, uint64_t, zi_splat_d, zi_bitsu_d, zi_from_bits_d,
+              zi_sel_d, zi_tab_d)
+ZI_DEFINE_EXP(zi_exp_v4d, v4d, v4di, v4du, zi_splat_v4d, zi_bits_v4d, zi_from_bits_v4d,
+              zi_selc_v4d, zi_tab_v4d)
+ZI_DEFINE_EXP(zi_exp_v2d, v2d, v2di, v2du, zi_splat_v2d, zi_bits_v2d, zi_from_bits_v2d,
+              zi_sel_v2d, zi_tab_v2d)
 ZI_DEFINE_LOG1P01(zi_log1p01_d, double, zi_splat_d, zi_sel_d)
 ZI_DEFINE_LOG1P01(zi_log1p01_v4d, v4d, zi_splat_v4d, zi_selc_v4d)
 ZI_DEFINE_LOG1P01(zi_log1p01_v2d, v2d, zi_splat_v2d, zi_sel_v2d)
 
 
 /* ------------------------------------------------------------ losses
- * Loss of one sample, its derivative g = d loss / d z (the perceptron rule as
- * a 'gradient') and the correct count, for output z and label y; cpos/cneg are
- * the count when z >= 0 / z < 0. One definition for the scalar and the vector
- * type, so every path computes the same bits. */
+ * One sample's derivative g = d loss / d z (the perceptron rule as a
+ * 'gradient') and correct count, for output z and label y; cpos/cneg are the
+ * count when z >= 0 / z < 0. The loss value only enters the recorded sums, so
+ * it is split off: NAME keeps two values (k1, k2) and NAME##_value turns them
+ * into the loss later, off the latency chain from one sample's output to the
+ * next (for the logistic loss the log1p costs as much as the gradient).
+ * One definition for the scalar and the vector type, so every path computes
+ * the same bits. */
 #define ZI_DEFINE_LOSS(NAME, T, SPLAT, SEL, EXP, LOG1P)                             \
-    ZI_INLINE void NAME(int loss, T z, T y, T cpos, T cneg, T* g, T* l, T* corr) {  \
+    ZI_INLINE void NAME(int loss, T z, T y, T cpos, T cneg, T* g, T* corr, T* k1,   \
+                        T* k2) {                                                    \
         const T one = SPLAT(1.0), zero = SPLAT(0.0);                                \
         *corr = SEL(z >= zero, cpos, cneg);                                         \
+        *k2 = zero;                                                                 \
         if (loss == 1) { /* squared */                                              \
             *g = z - y;                                                             \
-            *l = SPLAT(0.5) * (z - y) * (z - y);                                    \
+            *k1 = SPLAT(0.5) * (z - y) * (z - y);                                   \
         } else if (loss == 2) { /* logistic: log(1 + exp(-m)) without overflow */   \
             const T m = y * z;                                                      \
             const T e = EXP(SEL(m > zero, -m, m));                                  \
-            const T u = one + e;                                                    \
-            const T lp = LOG1P(e);                                                  \
-            *g = SEL(m > zero, -y * e, -y) / u; /* -y e / (1 + e) or -y / (1 + e) */ \
-            *l = SEL(m > zero, lp, -m + lp);                                        \
+            *g = SEL(m > zero, -y * e, -y) / (one + e); /* -y e/(1+e) or -y/(1+e) */ \
+            *k1 = m;                                                                \
+            *k2 = e;                                                                \
         } else if (loss == 3) { /* hinge */                                         \
             const T m = y * z;                                                      \
             *g = SEL(m < one, -y, zero);                                            \
-            *l = SEL(m < one, one - m, zero);                                       \
+            *k1 = SEL(m < one, one - m, zero);                                      \
         } else { /* perceptron: w += eta (y - yhat) x, as w -= eta (yhat - y) x */  \
             const T e = SEL(z >= zero, one, -one);                                  \
             *g = e - y;                                                             \
-            *l = SEL(e == y, zero, one);                                            \
+            *k1 = SEL(e == y, zero, one);                                           \
         }                                                                           \
+    }                                                                               \
+    /* the loss from what NAME kept: log1p(e) (m > 0) or -m + log1p(e) */           \
+    ZI_INLINE T NAME##_value(int loss, T k1, T k2) {                                \
+        if (loss == 2) {                                                            \
+            const T lp = LOG1P(k2);                                                 \
+            return SEL(k1 > SPLAT(0.0), lp, -k1 + lp);                              \
+        }                                                                           \
+        return k1;                                                                  \
     }
 
 ZI_DEFINE_LOSS(zi_loss_d, double, zi_splat_d, zi_sel_d, zi_exp_d, zi_log1p01_d)

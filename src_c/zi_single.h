@@ -3,8 +3,8 @@
  * One model is bound by the latency of its update chain, not by flops, so
  * these keep the chain in registers: the output z, the loss gradient and the
  * steps never go through memory. They compute exactly the operation sequence
- * of zi_kern.h (see there), so results are bit-identical to a lane of any
- * group:
+ * of zi_kern.h (see there: every sum in two halves, loss values ZI_KEEP
+ * samples late), so results are bit-identical to a lane of any group:
  *   L = 1: scalar; a sample whose step is exactly +0 (perceptron or hinge,
  *          correct with margin) skips its update, which leaves every
  *          parameter bit-identical when no weight is -0 (checked per chunk:
@@ -12,11 +12,12 @@
  *          the sample's row is finite (implied by a finite z).
  *   L = 2: the hidden units in SIMD lanes (W_1 stored transposed, units
  *          padded to whole vectors with zeros); each unit still gets
- *          its bias first, then its inputs in order. The output unit is one
- *          scalar sum over the hidden units in order.
+ *          its bias first, then its inputs in the two halves. The output
+ *          unit is a scalar sum over the hidden units in the two halves.
  *
  * Included by zi_kernel.h once per element type with ZT, ZV, ZVL, ZSPLAT,
- * ZRELU, ZGATE, ZLOSS, ZSUF defined (ZV the widest vector of ZT).
+ * ZRELU, ZGATE, ZLOSS (scalar), ZVLOSS (vector), ZSUF defined (ZV the widest
+ * vector of ZT).
  */
 
 #define ZCAT2(a, b) a##_##b
@@ -29,6 +30,40 @@ ZI_INLINE ZT ZFN(zs_eta)(int schedule, ZT lr, long long t, double power_t) {
     return lr;
 }
 
+/* init + w[0:n] . x[0:n] in the two halves of zi_kern.h */
+ZI_INLINE ZT ZFN(zs_dot)(ZT init, const ZT* restrict w, const ZT* restrict x, Py_ssize_t n) {
+    ZT a = init, c = 0;
+    Py_ssize_t i;
+    for (i = 0; i < ZI_HALF(n); i++)
+        a = a + w[i] * x[i];
+    for (i = ZI_HALF(n); i < n; i++)
+        c = c + w[i] * x[i];
+    return a + c;
+}
+
+/* lsum + the loss values of the n kept samples, in sample order; a full
+ * block computes them ZVL samples at a time (the same bits per lane). */
+ZI_INLINE double ZFN(zs_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
+                               const ZT* restrict k2, double lsum) {
+    ZT l[ZI_KEEP];
+    Py_ssize_t q;
+    if (n == ZI_KEEP) {
+        for (q = 0; q < ZI_KEEP; q += ZVL) {
+            ZV a, b, v;
+            memcpy(&a, k1 + q, sizeof a);
+            memcpy(&b, k2 + q, sizeof b);
+            v = ZCAT(ZVLOSS, value)(loss, a, b);
+            memcpy(l + q, &v, sizeof v);
+        }
+    } else {
+        for (q = 0; q < n; q++)
+            l[q] = ZCAT(ZLOSS, value)(loss, k1[q], k2[q]);
+    }
+    for (q = 0; q < n; q++)
+        lsum = lsum + (double)l[q];
+    return lsum;
+}
+
 /* L = 1. th points at the model's parameters with stride S. (No vectorizer:
  * it would turn the in-order sum into a fold-left reduction with shuffles on
  * the latency chain.) */
@@ -36,10 +71,11 @@ __attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const
                             const Py_ssize_t* restrict order, Py_ssize_t n_order,
                             ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,
                             double power_t, long long t0, double* loss_sum, double* n_correct) {
-    const Py_ssize_t d = net->d;
+    const Py_ssize_t d = net->d, half = ZI_HALF(d);
     const int has_bias = net->has_bias;
     ZT* w = (ZT*)zi_alloc(sizeof(ZT) * (d + 1));
-    ZT b = 0, z;
+    ZT b = 0, z, k1[ZI_KEEP], k2[ZI_KEEP];
+    Py_ssize_t nk = 0;
     double lsum = *loss_sum, csum = *n_correct;
     const double ypos_one = 1.0;
     int may_skip = (loss == ZI_LOSS_PERCEPTRON || loss == ZI_LOSS_HINGE);
@@ -54,43 +90,45 @@ __attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const
     }
     if (has_bias)
         b = th[net->off_b[0] * S];
-    {
-        const ZT* x = X + order[0] * d;
-        z = has_bias ? b : (ZT)0;
-        for (i = 0; i < d; i++)
-            z = z + w[i] * x[i];
-    }
+    z = ZFN(zs_dot)(has_bias ? b : (ZT)0, w, X + order[0] * d, d);
     for (s = 0; s < n_order; s++) {
         const Py_ssize_t r = order[s];
         const ZT* restrict x = X + r * d;
         const ZT* restrict xn = X + order[s + 1 < n_order ? s + 1 : s] * d;
         const double yy = (double)y[r], ypos = (double)(yy > 0);
-        ZT g, l, corr;
-        ZT st, acc;
+        ZT g, corr;
+        ZT st, acc, acc2 = 0;
         const ZT eta = ZFN(zs_eta)(schedule, lr, ++t, power_t);
-        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &l, &corr);
-        lsum = lsum + (double)l;
+        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &corr, k1 + nk, k2 + nk);
+        if (++nk == ZI_KEEP) {
+            lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
+            nk = 0;
+        }
         csum = csum + (double)corr;
         st = eta * g;
         if (may_skip && st == 0 && !signbit(st) && isfinite(z)) {
-            acc = has_bias ? b : (ZT)0;
-            for (i = 0; i < d; i++)
-                acc = acc + w[i] * xn[i];
-        } else {
-            if (has_bias) {
-                b = b - st;
-                acc = b;
-            } else {
-                acc = 0;
-            }
-            for (i = 0; i < d; i++) {
-                const ZT wn = w[i] - st * x[i];
-                w[i] = wn;
-                acc = acc + wn * xn[i];
-            }
+            z = ZFN(zs_dot)(has_bias ? b : (ZT)0, w, xn, d);
+            continue;
         }
-        z = acc;
+        if (has_bias) {
+            b = b - st;
+            acc = b;
+        } else {
+            acc = 0;
+        }
+        for (i = 0; i < half; i++) {
+            const ZT wn = w[i] - st * x[i];
+            w[i] = wn;
+            acc = acc + wn * xn[i];
+        }
+        for (i = half; i < d; i++) {
+            const ZT wn = w[i] - st * x[i];
+            w[i] = wn;
+            acc2 = acc2 + wn * xn[i];
+        }
+        z = acc + acc2;
     }
+    lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
     for (i = 0; i < d; i++)
         th[(net->off_w[0] + i) * S] = w[i];
     if (has_bias)
@@ -108,10 +146,12 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
                                 int has_bias, ZV etav, ZV g2v, const ZT* restrict x,
                                 const ZT* restrict xn, ZT* restrict w1t, ZT* restrict b1,
                                 const ZT* restrict w2, const ZT* restrict hc, ZT* restrict hn) {
-    ZV st[4], acc[4];
+    ZV st[4], acc[4], acc2[4];
+    const Py_ssize_t half = ZI_HALF(d);
     Py_ssize_t i;
     int v;
     for (v = 0; v < nv; v++) {
+        acc2[v] = ZSPLAT(0);
         const Py_ssize_t ov = o + v * ZVL;
         const ZV dv = ZGATE(ZSPLAT(0) + *(const ZV*)(w2 + ov) * g2v, *(const ZV*)(hc + ov));
         st[v] = etav * dv;
@@ -123,7 +163,7 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
             acc[v] = ZSPLAT(0);
         }
     }
-    for (i = 0; i < d; i++) {
+    for (i = 0; i < half; i++) {
         const ZV xo = ZSPLAT(x[i]), xv = ZSPLAT(xn[i]);
         for (v = 0; v < nv; v++) {
             ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
@@ -132,8 +172,17 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
             acc[v] = acc[v] + wn * xv;
         }
     }
+    for (i = half; i < d; i++) {
+        const ZV xo = ZSPLAT(x[i]), xv = ZSPLAT(xn[i]);
+        for (v = 0; v < nv; v++) {
+            ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
+            const ZV wn = *wp - st[v] * xo;
+            *wp = wn;
+            acc2[v] = acc2[v] + wn * xv;
+        }
+    }
     for (v = 0; v < nv; v++)
-        *(ZV*)(hn + o + v * ZVL) = ZRELU(acc[v]);
+        *(ZV*)(hn + o + v * ZVL) = ZRELU(acc[v] + acc2[v]);
 }
 
 /* L = 2, H hidden units in lanes. */
@@ -148,7 +197,8 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
      * the current and the next sample; d1: hidden deltas; p: products */
     ZT* buf = (ZT*)zi_alloc(sizeof(ZT) * HP * (d + 6));
     ZT *w1t, *b1, *w2, *hc, *hn, *d1, *pr;
-    ZT b2 = 0, z;
+    ZT b2 = 0, z, k1[ZI_KEEP], k2[ZI_KEEP];
+    Py_ssize_t nk = 0;
     double lsum = *loss_sum, csum = *n_correct;
     const double ypos_one = 1.0;
     long long t = t0;
@@ -177,14 +227,14 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
     {
         const ZT* x = X + order[0] * d;
         for (k = 0; k < NVEC; k++) {
-            ZV acc = has_bias ? *(ZV*)(b1 + k * ZVL) : ZSPLAT(0);
-            for (i = 0; i < d; i++)
+            ZV acc = has_bias ? *(ZV*)(b1 + k * ZVL) : ZSPLAT(0), acc2 = ZSPLAT(0);
+            for (i = 0; i < ZI_HALF(d); i++)
                 acc = acc + *(ZV*)(w1t + i * HP + k * ZVL) * ZSPLAT(x[i]);
-            *(ZV*)(hc + k * ZVL) = ZRELU(acc);
+            for (i = ZI_HALF(d); i < d; i++)
+                acc2 = acc2 + *(ZV*)(w1t + i * HP + k * ZVL) * ZSPLAT(x[i]);
+            *(ZV*)(hc + k * ZVL) = ZRELU(acc + acc2);
         }
-        z = has_bias ? b2 : (ZT)0;
-        for (j = 0; j < H; j++)
-            z = z + w2[j] * hc[j];
+        z = ZFN(zs_dot)(has_bias ? b2 : (ZT)0, w2, hc, H);
     }
 
     for (s = 0; s < n_order; s++) {
@@ -192,13 +242,16 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
         const ZT* restrict x = X + r * d;
         const ZT* restrict xn = X + order[s + 1 < n_order ? s + 1 : s] * d;
         const double yy = (double)y[r], ypos = (double)(yy > 0);
-        ZT g, l, corr;
-        ZT g2, st2, acc2;
+        ZT g, corr;
+        ZT g2, st2, acc2, acc3 = 0;
         ZT* tmp;
         const ZT eta = ZFN(zs_eta)(schedule, lr, ++t, power_t);
         const ZV etav = ZSPLAT(eta);
-        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &l, &corr);
-        lsum = lsum + (double)l;
+        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &corr, k1 + nk, k2 + nk);
+        if (++nk == ZI_KEEP) {
+            lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
+            nk = 0;
+        }
         csum = csum + (double)corr;
         g2 = g;
         st2 = eta * g2;
@@ -236,12 +289,15 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
             } else {
                 acc2 = 0;
             }
-            for (j = 0; j < H; j++)
+            for (j = 0; j < ZI_HALF(H); j++)
                 acc2 = acc2 + pr[j];
-            z = acc2;
+            for (j = ZI_HALF(H); j < H; j++)
+                acc3 = acc3 + pr[j];
+            z = acc2 + acc3;
         }
         tmp = hc; hc = hn; hn = tmp;
     }
+    lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
     for (j = 0; j < H; j++) {
         for (i = 0; i < d; i++)
             th[(net->off_w[0] + j * d + i) * S] = w1t[i * HP + j];
