@@ -402,17 +402,13 @@ def decode_weights(blob):
 
 def unflatten(theta, sizes, bias):
     """Split a flat parameter vector into ([W_1..W_L], [b_1..b_L] or None)."""
-    Ws, bs, pos = [], ([] if bias else None), 0
-    for l in range(len(sizes) - 1):
-        n_out, n_in = sizes[l + 1], sizes[l]
-        Ws.append(theta[pos:pos + n_out * n_in].reshape(n_out, n_in))
-        pos += n_out * n_in
-        if bias:
-            bs.append(theta[pos:pos + n_out].copy())
-            pos += n_out
-    if pos != theta.size:
-        raise ValueError(f"weights have {theta.size} values, the architecture {pos}")
-    return Ws, bs
+    from ..engine import offsets, unpack  # the one place that knows the layout
+
+    n_params = offsets(sizes, bias)[1]
+    if theta.size != n_params:
+        raise ValueError(f"weights have {theta.size} values, the architecture {n_params}")
+    Ws, bs = unpack(theta.reshape(n_params, 1), sizes, bias)
+    return [W[0] for W in Ws], ([b[0].copy() for b in bs] if bias else None)
 
 
 def spec_sizes(spec, n_params):
