@@ -1,13 +1,14 @@
 """Peak memory and time of one batched run, in a fresh process.
 
-    python bench/memprobe.py S_mlp_big --epochs 2 [--threads N] [--dtype float32]
+    python bench/memprobe.py S_mlp_big --epochs 2 [--threads N] [--dtype float32] [--seeds N]
 
 Prints one JSON object. The peak resident set is Linux's VmHWM
 (/proc/self/status), reset (/proc/self/clear_refs) after the imports, the data
 and a warm-up, so ``rss_peak`` is the peak during the measured call and
 ``rss_growth`` its excess over the resident set just before it. ``per_epoch_s`` is the time of the epochs after the
 first (see ``common.timed_train``), ``setup_s`` the rest of the call (drawing
-every seed's initial parameters, final evaluation).
+every seed's initial parameters, final evaluation). ``--seeds N`` keeps the
+workload's first N seeds (quicker runs of S_mlp_big while iterating).
 """
 import argparse
 import json
@@ -46,8 +47,9 @@ def reset_peak():
         return False
 
 
-def probe(name, epochs, threads=None, dtype="float64"):
+def probe(name, epochs, threads=None, dtype="float64", n_seeds=None):
     spec, X, y, seeds = workloads.get(name, dtype=dtype, epochs=epochs)
+    seeds = seeds[:n_seeds]
     # warm the kernel (import, first-touch of code pages) on a tiny batch
     timed_train(workloads.with_epochs(spec, 1), X, y, seeds[:1], n_threads=threads)
     # Not ru_maxrss: Linux keeps it across fork/exec, so a child inherits its
@@ -78,8 +80,9 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    ap.add_argument("--seeds", type=int, default=None, help="only the workload's first N seeds")
     a = ap.parse_args(argv)
-    print(json.dumps(probe(a.workload, a.epochs, a.threads, a.dtype)))
+    print(json.dumps(probe(a.workload, a.epochs, a.threads, a.dtype, a.seeds)))
 
 
 if __name__ == "__main__":

@@ -3,12 +3,16 @@
 ``train_many`` draws each model's initial parameters from its own ``init_seed``,
 lays them out as ``theta[P, B]`` (model index innermost), runs the chosen backend
 epoch by epoch over one shared sample order, and records the history. The
-compiled core trains all models in one call per chunk; the NumPy reference
-trains them one after another. Estimators, sweeps and claims all call this.
+compiled core trains a group of models (a few hundred) in one call per chunk,
+every group one epoch at a time; the NumPy reference trains them one after
+another. Estimators, sweeps and claims all call this.
 """
+import contextlib
 import dataclasses
+import math
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -27,7 +31,7 @@ DTYPES = {"float64": np.float64, "float32": np.float32}
 # is answered quickly and per-call overhead stays negligible.
 _CHUNK_WORK = 16_000_000
 # Fewest samples per kernel call worth having; more models than that allows are
-# trained in sub-batches.
+# trained in groups (_groups).
 _MIN_CHUNK_SAMPLES = 256
 
 
@@ -173,13 +177,26 @@ def initial_theta(spec, n_features, init_seeds):
     w_inits = _per_layer(spec.init, L, "init")
     b_inits = _per_layer(spec.bias_init, L, "bias_init") if spec.bias else None
     offs, P = offsets(sizes, spec.bias)
-    theta = np.empty((P, len(init_seeds)), dtype=DTYPES[spec.dtype])
-    for b, seed in enumerate(init_seeds):
-        for l, (w0, b0) in enumerate(offs):
-            shape = (sizes[l + 1], sizes[l])
-            theta[w0:w0 + shape[0] * shape[1], b] = _draw(w_inits[l], shape, seed, (l, 0), "init", l)
-            if spec.bias:
-                theta[b0:b0 + shape[0], b] = _draw(b_inits[l], shape[:1], seed, (l, 1), "bias_init", l)
+    seeds = list(init_seeds)
+    theta = np.empty((P, len(seeds)), dtype=DTYPES[spec.dtype])
+    # (initializer, shape, spawn key, argument, layer, first row of theta) per
+    # parameter block, in the order every seed has always drawn them.
+    blocks = []
+    for l, (w0, b0) in enumerate(offs):
+        shape = (sizes[l + 1], sizes[l])
+        blocks.append((w_inits[l], shape, (l, 0), "init", l, w0))
+        if spec.bias:
+            blocks.append((b_inits[l], shape[:1], (l, 1), "bias_init", l, b0))
+    fast = (len(seeds) > 1 and all(_init._builtin(blk[0]) for blk in blocks)
+            and all(isinstance(s, (int, np.integer)) and 0 <= s <= _MAX_U64 for s in seeds))
+    # The first seed (every seed, with a user's initializer) takes every
+    # check in the original order, raising each error that cannot depend on
+    # the seed; the fast path then has only the seed's draws left to check.
+    for b, seed in enumerate(seeds[:1] if fast else seeds):
+        for init, shape, key, what, l, r0 in blocks:
+            theta[r0:r0 + math.prod(shape), b] = _draw(init, shape, seed, key, what, l)
+    if fast:
+        _draw_rest(theta, blocks, seeds[1:])
     return theta
 
 
@@ -191,8 +208,101 @@ def _draw(initializer, shape, seed, key, what, layer):
     if values.shape != tuple(shape):
         raise ValueError(f"{what} for layer {layer + 1} gave shape {values.shape}, expected {tuple(shape)}")
     if not np.isfinite(values).all():
-        raise ValueError(f"{what} for layer {layer + 1} gave non-finite values")
+        raise _non_finite(what, layer)
     return values.ravel()
+
+
+def _non_finite(what, layer):
+    return ValueError(f"{what} for layer {layer + 1} gave non-finite values")
+
+
+def _draw_rest(theta, blocks, seeds):
+    """Columns 1.. of theta for built-in initializers, from one re-seeded generator.
+
+    Bit for bit what ``_draw`` gives each seed: the same stream states, the
+    same draws; a deterministic block is the first seed's values again.
+    """
+    bitgen = np.random.PCG64(0)
+    rng = np.random.Generator(bitgen)
+    first_bad = []  # (seed index, block index): the error the per-seed loop would raise first
+    for i, (init, shape, key, _, _, r0) in enumerate(blocks):
+        rows = slice(r0, r0 + math.prod(shape))
+        if not init.random:
+            theta[rows, 1:] = theta[rows, :1]
+            continue
+        draw = init._sampler(shape)
+        values = np.empty((len(seeds), rows.stop - rows.start))
+        for row, state in zip(values, _pcg64_states(seeds, key)):
+            bitgen.state = state
+            row[:] = draw(rng).ravel()
+        finite = np.isfinite(values).all(axis=1)
+        if not finite.all():
+            first_bad.append((int(np.argmin(finite)), i))
+        theta[rows, 1:] = values.T
+    if first_bad:
+        _, i = min(first_bad)
+        raise _non_finite(blocks[i][3], blocks[i][4])
+
+
+# NumPy's SeedSequence (numpy/random/bit_generator.pyx) and PCG64 seeding
+# constants; NumPy keeps both streams stable across versions.
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R = 0xCA01F9DD, 0x4973F715
+_PCG64_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+_MAX_U64, _MASK_128 = 2**64 - 1, 2**128 - 1
+
+
+def _hashmix(value, const, mult):
+    """SeedSequence's hashmix over uint32 arrays; returns (hash, next constant)."""
+    value = value ^ np.uint32(const)
+    const = const * mult & 0xFFFFFFFF
+    value = value * np.uint32(const)
+    return value ^ (value >> np.uint32(16)), const
+
+
+def _mix(x, y):
+    r = x * np.uint32(_MIX_MULT_L) - y * np.uint32(_MIX_MULT_R)
+    return r ^ (r >> np.uint32(16))
+
+
+def _pcg64_states(seeds, key):
+    """``PCG64(SeedSequence(seed, spawn_key=key)).state`` for every seed in [0, 2**64).
+
+    SeedSequence's hashing vectorized over the seeds: NumPy builds one in
+    ~30 us, this costs ~1.5 us a seed. Entropy is the seed as two 32-bit words
+    padded with zeros to the pool size (4), then the spawn key's words.
+    """
+    s = np.asarray(seeds, dtype=np.uint64)
+    words = [(s & np.uint64(0xFFFFFFFF)).astype(np.uint32), (s >> np.uint64(32)).astype(np.uint32)]
+    words += [np.full(len(s), k, dtype=np.uint32) for k in (0, 0) + tuple(key)]
+    const, pool = _INIT_A, []
+    for w in words[:4]:
+        h, const = _hashmix(w, const, _MULT_A)
+        pool.append(h)
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                h, const = _hashmix(pool[src], const, _MULT_A)
+                pool[dst] = _mix(pool[dst], h)
+    for w in words[4:]:
+        for dst in range(4):
+            h, const = _hashmix(w, const, _MULT_A)
+            pool[dst] = _mix(pool[dst], h)
+    # generate_state(4, uint64): 8 words cycling over the pool, paired little-endian.
+    const, out = _INIT_B, []
+    for i in range(8):
+        h, const = _hashmix(pool[i % 4], const, _MULT_B)
+        out.append(h.astype(np.uint64))
+    hi_state, lo_state, hi_seq, lo_seq = (((out[2 * j + 1] << np.uint64(32)) | out[2 * j]).tolist()
+                                          for j in range(4))
+    states = []
+    for a, b, c, d in zip(hi_state, lo_state, hi_seq, lo_seq):
+        # pcg_setseq_128_srandom_r: inc = 2 initseq + 1, then two LCG steps from 0.
+        inc = ((c << 65) | (d << 1) | 1) & _MASK_128
+        state = ((((a << 64) | b) + inc) * _PCG64_MULT + inc) & _MASK_128
+        states.append({"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                       "has_uint32": 0, "uinteger": 0})
+    return states
 
 
 # ------------------------------------------------------------------ losses
@@ -213,13 +323,21 @@ def outputs(theta, X, sizes, bias, backend="cython", n_threads=1):
     """Model outputs z (n, B) for every model in theta on every row of X."""
     X = np.ascontiguousarray(X, dtype=theta.dtype)
     if backend == "cython":
-        theta = np.ascontiguousarray(theta)
-        z = np.empty((X.shape[0], theta.shape[1]), dtype=theta.dtype)
+        P, B = theta.shape
+        z = np.empty((X.shape[0], B), dtype=theta.dtype)
         sizes = np.asarray(sizes, np.intp)
-        # Row blocks of a few ms each, like training, so Ctrl-C is answered quickly.
-        rows = max(1, _CHUNK_WORK // max(1, theta.shape[0] * theta.shape[1]))
+        # Models in groups (_groups) and rows in blocks of a few ms each, like
+        # training: every call covers hundreds of rows, and Ctrl-C is answered quickly.
+        groups = _groups(B, P)
+        thetas = [np.ascontiguousarray(theta[:, g]) for g in groups]
+        rows = max(1, _CHUNK_WORK // max(1, thetas[0].size))
         for lo in range(0, X.shape[0], rows):
-            core().forward(X[lo:lo + rows], theta, sizes, bool(bias), z[lo:lo + rows], n_threads)
+            for g, th in zip(groups, thetas):
+                zb = z[lo:lo + rows, g]
+                out = zb if zb.flags.c_contiguous else np.empty(zb.shape, dtype=z.dtype)
+                core().forward(X[lo:lo + rows], th, sizes, bool(bias), out, n_threads)
+                if out is not zb:
+                    zb[...] = out
         return z
     Ws, bs = unpack(theta, sizes, bias)
     return np.stack([reference.predict_raw([W[b] for W in Ws], None if bs is None else [v[b] for v in bs], X)
@@ -286,7 +404,7 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
         Threads over models for the compiled core (None: every available core).
     on_divergence : {"record", "raise"}
     callback : callable(epoch, history_so_far) or None
-        Called after every epoch (progress bars).
+        Called once after every epoch with the history of all models (progress bars).
 
     Returns
     -------
@@ -295,120 +413,89 @@ def train_many(spec, X, y, init_seeds, shuffle_seed=0, backend="cython", n_threa
     X, y, init_seeds, shuffle_seed, n_threads = _validation.check_train_many(
         spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback,
         models=MODELS, losses=LOSSES, backends=BACKENDS, dtypes=DTYPES)
-    # Converted once here, not once per sub-batch.
     X = np.ascontiguousarray(X, dtype=DTYPES[spec.dtype])
     y = np.ascontiguousarray(y, dtype=DTYPES[spec.dtype])
     seeds = np.asarray(init_seeds, dtype=np.int64).reshape(-1)
-    _, P = offsets(spec.sizes(X.shape[1]), spec.bias)
-    # Many models: train them in sub-batches, one after another, so each kernel
-    # call still sweeps hundreds of samples over parameters that fit in cache
-    # (too many lanes per call would leave a couple of samples per call). A
-    # model's bits do not depend on its batch, so this changes no result.
-    per = max(64, _CHUNK_WORK // (P * _MIN_CHUNK_SAMPLES))
     # Overflow on the way to a divergence is expected and reported as such.
     with np.errstate(over="ignore", invalid="ignore"):
-        if len(seeds) <= per:
-            return _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads,
-                               on_divergence, callback)
-        parts = [_train_many(spec, X, y, seeds[i:i + per], shuffle_seed, backend, n_threads,
-                             on_divergence, callback) for i in range(0, len(seeds), per)]
-    return _concat(parts)
+        return _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergence, callback)
 
 
-def _concat(parts):
-    """One BatchResult from sub-batch results, models in order."""
-    cat = lambda get: np.concatenate([get(r) for r in parts])  # noqa: E731
-    layers = lambda name: None if getattr(parts[0], name) is None else [  # noqa: E731
-        np.concatenate([getattr(r, name)[l] for r in parts]) for l in range(len(getattr(parts[0], name)))]
-    return BatchResult(
-        weights=layers("weights"), biases=layers("biases"),
-        initial_weights=layers("initial_weights"), initial_biases=layers("initial_biases"),
-        history={k: cat(lambda r: r.history[k]) for k in parts[0].history},
-        diverged=cat(lambda r: r.diverged), diverged_epoch=cat(lambda r: r.diverged_epoch),
-        final_loss=cat(lambda r: r.final_loss), final_accuracy=cat(lambda r: r.final_accuracy),
-        converged=cat(lambda r: r.converged), wall_time=sum(r.wall_time for r in parts),
-        init_seeds=cat(lambda r: r.init_seeds), epochs_run=max(r.epochs_run for r in parts))
+def _groups(n_models, P):
+    """Slices of the models, each trained with its own contiguous theta (P, b).
+
+    One kernel call over very many models would get a couple of samples
+    (_CHUNK_WORK) and stream all their parameters from memory for each; a
+    group's parameters fit in cache and every call sweeps hundreds of samples.
+    A model's bits do not depend on its group (SPEC 4).
+    """
+    per = max(64, _CHUNK_WORK // (P * _MIN_CHUNK_SAMPLES))
+    return [slice(lo, min(lo + per, n_models)) for lo in range(0, n_models, per)]
 
 
-def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_divergence, callback):
-    """train_many for one batch; X, y already converted to the spec's dtype."""
+def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergence, callback):
+    """train_many on converted arguments: every group of models advances one epoch at a time."""
     t_start = time.perf_counter()
-    dtype = DTYPES[spec.dtype]
     n, d = X.shape
-    seeds = init_seeds
     B = len(seeds)
     sizes = spec.sizes(d)
     n_threads = default_threads() if n_threads is None else int(n_threads)
-    theta = initial_theta(spec, d, seeds)
-    theta0 = theta.copy()
-    lr = np.full(B, spec.lr, dtype=dtype)
-    P = theta.shape[0]
-    chunk = max(1, _CHUNK_WORK // max(1, B * P))
-    chunk = max(spec.batch_size, chunk - chunk % spec.batch_size)
-
-    E = spec.epochs
-    hist = {k: np.full((B, E), np.nan) for k in ("loss", "accuracy", "mistakes", "update_norm")}
+    groups = _groups(B, offsets(sizes, spec.bias)[1])
+    thetas = [initial_theta(spec, d, seeds[g]) for g in groups]
+    W0, b0 = _gather(thetas, groups, sizes, spec.bias)
+    lr = np.full(B, spec.lr, dtype=thetas[0].dtype)
+    hist = {k: np.full((B, spec.epochs), np.nan) for k in ("loss", "accuracy", "mistakes", "update_norm")}
     diverged_epoch = np.full(B, -1, dtype=np.int64)
-    snapshot = {}
-    t = 0
+    frozen = []  # (group, column, its values when its model diverged)
     classify = spec.task == "classification"
     kargs = _kernel_args(spec, sizes)
-    epochs_run = 0
-    all_live = True
+    t = epochs_run = 0
     for epoch, order in enumerate(_epoch_orders(n, spec, shuffle_seed), start=1):
-        loss_sum = np.zeros(B)
-        n_correct = np.zeros(B)
-        before = theta.astype(np.float64)
-        made = 0
-        for lo in range(0, n, chunk):
-            made = _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
-                              t + made, loss_sum, n_correct, n_threads) + made
+        e, made = epoch - 1, 0
+        for i, (g, theta) in enumerate(zip(groups, thetas)):
+            live = diverged_epoch[g] < 0
+            if not live.any():
+                continue  # every model of the group has diverged
+            made, loss_sum, n_correct, norm = _train_epoch(spec, X, y, order, theta, sizes, kargs, lr[g],
+                                                           t, backend, n_threads)
+            h = {k: v[g] for k, v in hist.items()}
+            h["loss"][live, e] = loss_sum[live] / n
+            if classify:
+                h["accuracy"][live, e] = n_correct[live] / n
+                h["mistakes"][live, e] = n - n_correct[live]
+            h["update_norm"][live, e] = norm[live]
+            # One reduction over everything in the common case; per model only on trouble.
+            if np.isfinite(loss_sum).all() and np.isfinite(theta).all():
+                continue
+            for b in np.flatnonzero(live & ~(np.isfinite(loss_sum) & np.isfinite(theta).all(axis=0))):
+                # Freeze a diverged model: keep its weights as they were at this
+                # epoch, and park its lane at zero with no step so it stays finite.
+                diverged_epoch[g.start + b] = epoch
+                frozen.append((i, b, theta[:, b].copy()))
+                theta[:, b] = 0
+                lr[g.start + b] = 0
         t += made
         epochs_run = epoch
-        e = epoch - 1
-        live = slice(None) if all_live else diverged_epoch < 0
-        hist["loss"][live, e] = loss_sum[live] / n
-        if classify:
-            hist["accuracy"][live, e] = n_correct[live] / n
-            hist["mistakes"][live, e] = n - n_correct[live]
-        # Sum each model's squares as one contiguous row, so the rounding does
-        # not depend on how many models share the batch (SPEC 4).
-        before -= theta
-        before *= before
-        hist["update_norm"][live, e] = np.sqrt(np.ascontiguousarray(before.T).sum(axis=1))[live]
-        # One reduction over everything in the common case; per model only on trouble.
-        if np.isfinite(loss_sum).all() and np.isfinite(theta).all():
-            bad = ()
-        else:
-            bad = np.flatnonzero((diverged_epoch < 0) & ~(np.isfinite(loss_sum) & np.isfinite(theta).all(axis=0)))
-            all_live = False
-        for b in bad:
-            # Freeze a diverged model: keep its weights as they were at this
-            # epoch, and park its lane at zero with no step so it stays finite.
-            diverged_epoch[b] = epoch
-            snapshot[b] = theta[:, b].copy()
-            theta[:, b] = 0
-            lr[b] = 0
         if callback is not None:
             callback(epoch, hist)
-        if (len(bad) and on_divergence == "raise") or (diverged_epoch >= 0).all():
+        if (on_divergence == "raise" and (diverged_epoch == epoch).any()) or (diverged_epoch >= 0).all():
             break
-    for b, values in snapshot.items():
-        theta[:, b] = values
+    for i, b, values in frozen:
+        thetas[i][:, b] = values
 
-    final_loss, final_acc = _final_metrics(spec, theta, X, y, sizes, backend, n_threads)
-    if not classify:
-        final_acc = np.full(B, np.nan)
+    final_loss, final_acc = np.empty(B), np.full(B, np.nan)
+    for g, theta in zip(groups, thetas):
+        final_loss[g], acc = _final_metrics(spec, theta, X, y, sizes, backend, n_threads)
+        if classify:
+            final_acc[g] = acc
     diverged = diverged_epoch >= 0
     final_loss[diverged] = np.nan
     final_acc[diverged] = np.nan
     converged = _converged(spec, hist) & ~diverged
 
-    Ws, bs = unpack(theta, sizes, spec.bias)
-    W0, b0 = unpack(theta0, sizes, spec.bias)
-    copy = lambda arrs: None if arrs is None else [np.ascontiguousarray(a) for a in arrs]  # noqa: E731
+    Ws, bs = _gather(thetas, groups, sizes, spec.bias)
     result = BatchResult(
-        weights=copy(Ws), biases=copy(bs), initial_weights=copy(W0), initial_biases=copy(b0),
+        weights=Ws, biases=bs, initial_weights=W0, initial_biases=b0,
         history=hist, diverged=diverged, diverged_epoch=diverged_epoch,
         final_loss=final_loss, final_accuracy=final_acc, converged=converged,
         wall_time=time.perf_counter() - t_start, init_seeds=seeds, epochs_run=epochs_run)
@@ -422,6 +509,36 @@ def _train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, on_div
     return result
 
 
+def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threads):
+    """One epoch of one group, in chunks; returns (updates, loss sums, correct counts, update norms)."""
+    P, B = theta.shape
+    chunk = max(1, _CHUNK_WORK // max(1, B * P))
+    chunk = max(spec.batch_size, chunk - chunk % spec.batch_size)
+    loss_sum, n_correct = np.zeros(B), np.zeros(B)
+    before = theta.astype(np.float64)
+    made = 0
+    for lo in range(0, len(order), chunk):
+        made += _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
+                           t + made, loss_sum, n_correct, n_threads)
+    # Sum each model's squares as one contiguous row, so the rounding does
+    # not depend on how many models share the group (SPEC 4).
+    before -= theta
+    before *= before
+    return made, loss_sum, n_correct, np.sqrt(np.ascontiguousarray(before.T).sum(axis=1))
+
+
+def _gather(thetas, groups, sizes, bias):
+    """Per-layer arrays over all models, W_l (B, out, in) and b_l (B, out), from the groups' thetas."""
+    B, dtype = groups[-1].stop, thetas[0].dtype
+    Ws = [np.empty((B, sizes[l + 1], sizes[l]), dtype) for l in range(len(sizes) - 1)]
+    bs = [np.empty((B, sizes[l + 1]), dtype) for l in range(len(sizes) - 1)] if bias else None
+    for g, theta in zip(groups, thetas):
+        gWs, gbs = unpack(theta, sizes, bias)
+        for dst, src in zip(Ws + (bs or []), gWs + (gbs or [])):
+            dst[g] = src
+    return Ws, bs
+
+
 # Rows per block of the final evaluation: fixed, so sums never depend on B, and
 # memory stays O(_EVAL_ROWS * B) however large the data set.
 _EVAL_ROWS = 64
@@ -429,17 +546,36 @@ _EVAL_ROWS = 64
 
 def _final_metrics(spec, theta, X, y, sizes, backend, n_threads):
     """Mean loss and accuracy of the final weights on all of X, per model."""
-    B = theta.shape[1]
-    loss_sum = np.zeros(B)
-    correct = np.zeros(B)
+    n, B = X.shape[0], theta.shape[1]
     y64 = y.astype(np.float64)
-    for lo in range(0, X.shape[0], _EVAL_ROWS):
-        z = outputs(theta, X[lo:lo + _EVAL_ROWS], sizes, spec.bias, backend, n_threads).astype(np.float64)
+
+    def block(lo):
+        z = np.asarray(outputs(theta, X[lo:lo + _EVAL_ROWS], sizes, spec.bias, backend, 1), dtype=np.float64)
         yb = y64[lo:lo + _EVAL_ROWS]
         # One contiguous row per model: NumPy sums each row the same way whatever B is.
-        loss_sum += np.ascontiguousarray(losses(spec.rule, z, yb).T).sum(axis=1)
-        correct += ((z >= 0) == (yb[:, None] > 0)).sum(axis=0)
-    return loss_sum / X.shape[0], correct / X.shape[0]
+        return (np.ascontiguousarray(losses(spec.rule, z, yb).T).sum(axis=1),
+                ((z >= 0) == (yb[:, None] > 0)).sum(axis=0))
+
+    errstate = np.geterr()  # the caller's: NumPy keeps one per thread
+
+    def in_worker(lo):
+        with np.errstate(**errstate):
+            return block(lo)
+
+    # The loss (libm exp and log1p per value) costs more than the forward pass:
+    # blocks go to n_threads threads (the kernel and NumPy's loops release the
+    # GIL), a few at a time, still added up in row order. A block is worth a
+    # thread's hand-off (tens of us) from about 64 models on.
+    workers = max(1, min(n_threads, B // 64)) if backend == "cython" else 1
+    loss_sum, correct = np.zeros(B), np.zeros(B)
+    starts = range(0, n, _EVAL_ROWS)
+    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        for w in range(0, len(starts), 4 * workers):
+            window = starts[w:w + 4 * workers]
+            for ls, c in (pool.map(in_worker, window) if pool else map(block, window)):
+                loss_sum += ls
+                correct += c
+    return loss_sum / n, correct / n
 
 
 def _converged(spec, hist):

@@ -167,7 +167,7 @@ class Initializer:
     """Base class of the initializers returned by this module's factories.
 
     Subclasses set ``name``, store their parameters with :meth:`_set_params`
-    and implement ``_draw(shape, rng)``.  Instances are callables
+    and implement ``_draw(shape, rng)`` (or ``_sampler(shape)``).  Instances are callables
     ``init(shape, rng)`` returning a new C-contiguous float64 array of
     ``shape``; they compare equal when their type and parameters are equal,
     have a ``repr`` that :func:`get` parses back, and pickle.
@@ -214,7 +214,15 @@ class Initializer:
         # ``self`` formats as its repr, built only if a message is needed.
         shape = _check_shape(shape, self)
         _check_rng(rng, self, self.random)
-        return _as_float_array(self._draw(shape, rng), shape)
+        return self._sampler(shape)(rng)
+
+    def _sampler(self, shape):
+        """``draw(rng)`` returning what ``self(shape, rng)`` does, for a ``shape`` already checked.
+
+        The engine draws one shape for many seeds: the checks and whatever
+        depends on the shape alone are done once, not once per seed.
+        """
+        return lambda rng: _as_float_array(self._draw(shape, rng), shape)
 
     def _draw(self, shape, rng):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -264,9 +272,9 @@ class _Uniform(Initializer):
             raise ValueError(f"uniform: parameter 'low' must be < 'high', got low={low!r}, high={high!r}")
         self._set_params(low=low, high=high)
 
-    def _draw(self, shape, rng):
-        p = self._params
-        return rng.uniform(p["low"], p["high"], size=shape)
+    def _sampler(self, shape):
+        low, high = self._params["low"], self._params["high"]
+        return lambda rng: rng.uniform(low, high, size=shape)
 
 
 class _Normal(Initializer):
@@ -279,9 +287,9 @@ class _Normal(Initializer):
             raise ValueError(f"normal: parameter 'std' must be >= 0, got {std!r}")
         self._set_params(mean=mean, std=std)
 
-    def _draw(self, shape, rng):
-        p = self._params
-        return rng.normal(p["mean"], p["std"], size=shape)
+    def _sampler(self, shape):
+        mean, std = self._params["mean"], self._params["std"]
+        return lambda rng: rng.normal(mean, std, size=shape)
 
 
 # name -> (distribution, numerator, fan mode): uniform bound a = sqrt(num / fan),
@@ -310,11 +318,11 @@ class _FanScaled(Initializer):
         fan = fan_in if mode == "fan_in" else fan_in + fan_out
         return math.sqrt(num / fan)
 
-    def _draw(self, shape, rng):
+    def _sampler(self, shape):
         s = self.scale(shape)
         if _FAN_SCALED[self.name][0] == "uniform":
-            return rng.uniform(-s, s, size=shape)
-        return rng.normal(0.0, s, size=shape)
+            return lambda rng: rng.uniform(-s, s, size=shape)
+        return lambda rng: rng.normal(0.0, s, size=shape)
 
     def __reduce__(self):
         return (_FanScaled, (self.name,))
@@ -355,9 +363,11 @@ class _Scaled(Initializer):
         self._set_params(init=inner, factor=factor)
         self.random = inner.random
 
-    def _draw(self, shape, rng):
-        p = self._params
-        return p["init"](shape, rng) * p["factor"]
+    def _sampler(self, shape):
+        inner, factor = self._params["init"], self._params["factor"]
+        # The shape is checked already; anything but our own initializers is called as before.
+        draw = inner._sampler(shape) if _builtin(inner) else (lambda rng: inner(shape, rng))
+        return lambda rng: draw(rng) * factor
 
 
 class _Array(Initializer):
@@ -410,6 +420,18 @@ class _Array(Initializer):
 
     def __reduce__(self):
         return (_Array, (np.array(self._values),))
+
+
+def _builtin(initializer):
+    """Whether ``initializer`` is this module's own all the way down (no user callable or subclass).
+
+    Those draw only through ``rng``, keep no reference to it and raise only
+    for reasons that do not depend on the draw, so the engine may re-seed one
+    generator for many seeds and check them once per batch.
+    """
+    if type(initializer) is _Scaled:
+        return _builtin(initializer.params["init"])
+    return type(initializer) in (_Constant, _Uniform, _Normal, _FanScaled, _Orthogonal, _Array)
 
 
 def _callable_name(fn):
