@@ -180,6 +180,21 @@ def zi_rows(name, repeats, ref_epochs=SLOW_EPOCHS):
     return rows, results
 
 
+def thread_scaling(name="S_mlp", pairs=7, epochs=5):
+    """Time per epoch with 1 thread and with all, in alternating runs.
+
+    The cores are shared with other tenants, whose load comes and goes; runs
+    that alternate see the same conditions, and the best of each side is the
+    least disturbed (noise only ever adds time). Returns the per-side times.
+    """
+    spec, X, y, seeds = workloads.get(name, epochs=epochs)
+    times = {1: [], ALL: []}
+    for i in range(pairs):
+        for nt in ((1, ALL) if i % 2 == 0 else (ALL, 1)):
+            times[nt].append(timed_train(spec, X, y, seeds, n_threads=nt)[1])
+    return {"one": times[1], "all": times[ALL], "pairs": pairs, "epochs": epochs}
+
+
 def _kernel_epochs(spec, X, y, theta, epochs, n_threads):
     """Run the compiled kernel directly, one call per epoch (no engine bookkeeping)."""
     from zi_core._dispatch import core
@@ -593,7 +608,7 @@ def workload_table(name, rows, basis_key):
     return "\n".join(lines)
 
 
-def targets(tables, mem, peak):
+def targets(tables, mem, peak, scaling=None):
     """(issue, target, measured, met) rows for issues 2 and 5."""
     out = []
 
@@ -624,9 +639,14 @@ def targets(tables, mem, peak):
         out.append(("5", f"S_mlp: >= 40% of the {ALL}-core float64 FLOP peak", pct, pct >= 40))
     r = ratio(zi("S_mlp"), t("S_mlp", f"zi_float32_{ALL}"))
     out.append(("5", f"S_mlp: float32 >= 1.6x float64 ({ALL} threads)", r, None if r is None else r >= 1.6))
-    r = ratio(t("S_mlp", "zi_float64_1"), zi("S_mlp"))
-    out.append(("5", f"S_mlp: {ALL} threads >= 1.8x 1 thread (float64)", r,
-                None if r is None or ALL < 2 else r >= 1.8))
+    if scaling:
+        r = min(scaling["one"]) / min(scaling["all"])
+        out.append(("5", f"S_mlp: {ALL} threads >= 1.8x 1 thread (float64; {scaling['pairs']} alternating "
+                         "runs, best of each)", r, None if ALL < 2 else r >= 1.8))
+    else:
+        r = ratio(t("S_mlp", "zi_float64_1"), zi("S_mlp"))
+        out.append(("5", f"S_mlp: {ALL} threads >= 1.8x 1 thread (float64)", r,
+                    None if r is None or ALL < 2 else r >= 1.8))
     if mem:
         r = mem["big"]["rss_peak_mib"] / mem["small"]["rss_peak_mib"]
         out.append(("5", "S_mlp_big: peak memory (RSS of the process) <= 2x S_mlp's", r, r <= 2))
@@ -847,7 +867,17 @@ def main(argv=None):
         mem = {"small": memory_probe("S_mlp"), "big": memory_probe("S_mlp_big")}
         mem["kernel_big_epoch_s"] = kernel_big_epoch()
         log(mem)
-    tgt = targets(tables, mem, peak)
+    scaling = None
+    if "S_mlp" in names and ALL > 1:
+        log("[S_mlp] thread scaling, alternating runs")
+        scaling = thread_scaling()
+        med = float(np.median(scaling["one"]) / np.median(scaling["all"]))
+        notes.setdefault("S_mlp", []).append(
+            f"Thread scaling, {scaling['pairs']} alternating runs of {scaling['epochs']} epochs each "
+            f"(float64): 1 thread best {fmt_t(min(scaling['one']))}, median {fmt_t(np.median(scaling['one']))}; "
+            f"{ALL} threads best {fmt_t(min(scaling['all']))}, median {fmt_t(np.median(scaling['all']))}; "
+            f"speed-up {min(scaling['one']) / min(scaling['all']):.2f}x (best) / {med:.2f}x (median).")
+    tgt = targets(tables, mem, peak, scaling)
     elapsed = time.perf_counter() - t_start
     block = render(env, peak, tables, notes, mem, tgt, elapsed)
     write_readme(a.out, block)
