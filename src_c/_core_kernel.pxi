@@ -49,6 +49,12 @@ cdef extern from "zi_kernel.h" nogil:
                            const double* theta, Py_ssize_t b0, Py_ssize_t nb, double* z)
     int zi_forward_block_f(const zi_net* net, const float* X, Py_ssize_t n,
                            const float* theta, Py_ssize_t b0, Py_ssize_t nb, float* z)
+    int zi_evaluate_block_d(const zi_net* net, int loss, const double* X, const double* y,
+                            Py_ssize_t n, const double* theta, Py_ssize_t b0, Py_ssize_t nb,
+                            double* loss_sum, double* n_correct)
+    int zi_evaluate_block_f(const zi_net* net, int loss, const float* X, const float* y,
+                            Py_ssize_t n, const float* theta, Py_ssize_t b0, Py_ssize_t nb,
+                            double* loss_sum, double* n_correct)
 
 ctypedef fused floating:
     float
@@ -79,6 +85,15 @@ cdef inline int _forward_block(const zi_net* net, const floating* X, Py_ssize_t 
         return zi_forward_block_d(net, X, n, theta, b0, nb, z)
     else:
         return zi_forward_block_f(net, X, n, theta, b0, nb, z)
+
+
+cdef inline int _evaluate_block(const zi_net* net, int loss, const floating* X, const floating* y,
+                                Py_ssize_t n, const floating* theta, Py_ssize_t b0, Py_ssize_t nb,
+                                double* loss_sum, double* n_correct) noexcept nogil:
+    if floating is double:
+        return zi_evaluate_block_d(net, loss, X, y, n, theta, b0, nb, loss_sum, n_correct)
+    else:
+        return zi_evaluate_block_f(net, loss, X, y, n, theta, b0, nb, loss_sum, n_correct)
 
 
 # ---------------------------------------------------------------- Python side
@@ -241,6 +256,41 @@ def forward(const floating[:, ::1] X, const floating[:, ::1] theta, sizes, bint 
                 failed += st != 0   # a reduction: every block's status counts
     if failed != 0:
         raise MemoryError("zi-core could not allocate the forward scratch buffer")
+
+
+def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, ::1] theta,
+             sizes, bint has_bias, int loss, double[::1] loss_sum, double[::1] n_correct,
+             int n_threads=1):
+    """Add each model's summed loss and correct count on every row of X (no update).
+
+    The same loss functions as training, summed in row order in double, so
+    a model's sums never depend on B or the thread count.
+    """
+    cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], i, nblk, per
+    cdef int failed = 0, st
+    cdef _Layout lay = _Layout(sizes, has_bias, B)
+    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
+    _check(y.shape[0] == n, f"y has {y.shape[0]} entries, X {n} rows")
+    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    _check(loss_sum.shape[0] == B and n_correct.shape[0] == B,
+           "loss_sum and n_correct need one entry per model")
+    _check(0 <= loss <= 3, f"unknown loss code {loss}")
+    if n == 0:
+        return
+    per = _block_size(B, n_threads)
+    nblk = (B + per - 1) // per
+    cdef const zi_net* net = &lay.net
+    with nogil:
+        if nblk == 1:
+            failed = _evaluate_block(net, loss, &X[0, 0], &y[0], n, &theta[0, 0], 0, B,
+                                     &loss_sum[0], &n_correct[0])
+        else:
+            for i in prange(nblk, schedule="static", num_threads=nblk):
+                st = _evaluate_block(net, loss, &X[0, 0], &y[0], n, &theta[0, 0], i * per,
+                                     min(B, i * per + per) - i * per, &loss_sum[0], &n_correct[0])
+                failed += st != 0   # a reduction: every block's status counts
+    if failed != 0:
+        raise MemoryError("zi-core could not allocate the evaluation scratch buffers")
 
 
 def openmp_enabled():

@@ -347,6 +347,28 @@ static void ZFN(zk_outputs)(const zi_net* net, const ZT* restrict X, Py_ssize_t 
     }
 }
 
+/* Loss and correct counts of the group on rows [0, n) of X, added to lacc
+ * and cacc (GL lanes each) in row order: the training loss of the final
+ * weights, by the same functions. Scratch: act (U * GL), dout (GL), keep. */
+static void ZFN(zk_evaluate)(const zi_net* net, int loss, const ZT* restrict X,
+                             const ZT* restrict y, Py_ssize_t n, const ZT* restrict tl,
+                             ZT* restrict act, ZT* restrict dout, ZT* restrict keep,
+                             double* restrict lacc, double* restrict cacc) {
+    const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
+    ZT* const k1 = keep;
+    ZT* const k2 = keep + ZI_KEEP * ZGL;
+    Py_ssize_t s, nk = 0;
+    for (s = 0; s < n; s++) {
+        ZFN(zk_forward)(net, X + s * net->d, tl, act);
+        ZFN(zk_loss)(loss, act + oout, (double)y[s], dout, cacc, k1 + nk * ZGL, k2 + nk * ZGL);
+        if (++nk == ZI_KEEP) {
+            ZFN(zk_flush)(loss, nk, k1, k2, lacc);
+            nk = 0;
+        }
+    }
+    ZFN(zk_flush)(loss, nk, k1, k2, lacc);
+}
+
 #undef ZNB
 #undef DLOSSV
 #undef ZGL

@@ -398,7 +398,55 @@ static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
         return 0;                                                                               \
     }
 
+/* Loss sums and correct counts of lanes [b0, b0 + nb) on the n rows of X,
+ * added to loss_sum[b] and n_correct[b] (zk_evaluate). */
+#define ZI_DEFINE_EVALUATE(T, SUF, VL, G1, GA, GB, GC)                                        \
+    static int zi_evaluate_block_##SUF(const zi_net* net, int loss, const T* X, const T* y,    \
+                                       Py_ssize_t n, const T* theta, Py_ssize_t b0,             \
+                                       Py_ssize_t nb, double* loss_sum, double* n_correct) {    \
+        const Py_ssize_t P = net->P, GM = 4 * (VL);                                             \
+        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                               \
+        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                         \
+        T* dout = (T*)zi_alloc(sizeof(T) * GM);                                                 \
+        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                   \
+        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                               \
+        Py_ssize_t g0, gn, G, k, p;                                                             \
+        if (!tl || !act || !dout || !keep || !acc) {                                            \
+            free(tl); free(act); free(dout); free(keep); free(acc);                             \
+            return -1;                                                                          \
+        }                                                                                       \
+        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                 \
+            gn = b0 + nb - g0;                                                                  \
+            G = zi_group_lanes(gn, VL);                                                         \
+            if (gn > G)                                                                         \
+                gn = G;                                                                         \
+            for (p = 0; p < P; p++)                                                             \
+                for (k = 0; k < G; k++)                                                         \
+                    tl[p * G + k] = k < gn ? theta[p * net->B + g0 + k] : 0;                    \
+            for (k = 0; k < G; k++) {                                                           \
+                acc[k] = k < gn ? loss_sum[g0 + k] : 0;                                         \
+                acc[G + k] = k < gn ? n_correct[g0 + k] : 0;                                    \
+            }                                                                                   \
+            if (G == 1)                                                                         \
+                zk_evaluate_##G1(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
+            else if (G == (VL))                                                                 \
+                zk_evaluate_##GA(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
+            else if (G == 2 * (VL))                                                             \
+                zk_evaluate_##GB(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
+            else                                                                                \
+                zk_evaluate_##GC(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
+            for (k = 0; k < gn; k++) {                                                          \
+                loss_sum[g0 + k] = acc[k];                                                      \
+                n_correct[g0 + k] = acc[G + k];                                                 \
+            }                                                                                   \
+        }                                                                                       \
+        free(tl); free(act); free(dout); free(keep); free(acc);                                 \
+        return 0;                                                                               \
+    }
+
 ZI_DEFINE_BLOCK(double, d, ZI_VDL, d1, dv1, dv2, dv4)
 ZI_DEFINE_BLOCK(float, f, ZI_VFL, f1, fv1, fv2, fv4)
+ZI_DEFINE_EVALUATE(double, d, ZI_VDL, d1, dv1, dv2, dv4)
+ZI_DEFINE_EVALUATE(float, f, ZI_VFL, f1, fv1, fv2, fv4)
 
 #endif

@@ -7,12 +7,10 @@ compiled core trains a group of models (a few hundred) in one call per chunk,
 every group one epoch at a time; the NumPy reference trains them one after
 another. Estimators, sweeps and claims all call this.
 """
-import contextlib
 import dataclasses
 import math
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -547,34 +545,25 @@ _EVAL_ROWS = 64
 def _final_metrics(spec, theta, X, y, sizes, backend, n_threads):
     """Mean loss and accuracy of the final weights on all of X, per model."""
     n, B = X.shape[0], theta.shape[1]
+    if backend == "cython":
+        # The kernel's own loss functions (those of training), summed per model
+        # in row order; row blocks of a few ms each so Ctrl-C is answered quickly.
+        loss_sum, correct = np.zeros(B), np.zeros(B)
+        theta = np.ascontiguousarray(theta)
+        rows = max(_EVAL_ROWS, _CHUNK_WORK // max(1, theta.size))
+        for lo in range(0, n, rows):
+            core().evaluate(X[lo:lo + rows], y[lo:lo + rows], theta, np.asarray(sizes, np.intp),
+                            bool(spec.bias), LOSS_CODES[spec.rule], loss_sum, correct, n_threads)
+        return loss_sum / n, correct / n
+    # The reference: NumPy's losses on 64-row blocks, added up in row order.
     y64 = y.astype(np.float64)
-
-    def block(lo):
-        z = np.asarray(outputs(theta, X[lo:lo + _EVAL_ROWS], sizes, spec.bias, backend, 1), dtype=np.float64)
+    loss_sum, correct = np.zeros(B), np.zeros(B)
+    for lo in range(0, n, _EVAL_ROWS):
+        z = np.asarray(outputs(theta, X[lo:lo + _EVAL_ROWS], sizes, spec.bias, backend), dtype=np.float64)
         yb = y64[lo:lo + _EVAL_ROWS]
         # One contiguous row per model: NumPy sums each row the same way whatever B is.
-        return (np.ascontiguousarray(losses(spec.rule, z, yb).T).sum(axis=1),
-                ((z >= 0) == (yb[:, None] > 0)).sum(axis=0))
-
-    errstate = np.geterr()  # the caller's: NumPy keeps one per thread
-
-    def in_worker(lo):
-        with np.errstate(**errstate):
-            return block(lo)
-
-    # The loss (libm exp and log1p per value) costs more than the forward pass:
-    # blocks go to n_threads threads (the kernel and NumPy's loops release the
-    # GIL), a few at a time, still added up in row order. A block is worth a
-    # thread's hand-off (tens of us) from about 64 models on.
-    workers = max(1, min(n_threads, B // 64)) if backend == "cython" else 1
-    loss_sum, correct = np.zeros(B), np.zeros(B)
-    starts = range(0, n, _EVAL_ROWS)
-    with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
-        for w in range(0, len(starts), 4 * workers):
-            window = starts[w:w + 4 * workers]
-            for ls, c in (pool.map(in_worker, window) if pool else map(block, window)):
-                loss_sum += ls
-                correct += c
+        loss_sum += np.ascontiguousarray(losses(spec.rule, z, yb).T).sum(axis=1)
+        correct += ((z >= 0) == (yb[:, None] > 0)).sum(axis=0)
     return loss_sum / n, correct / n
 
 
