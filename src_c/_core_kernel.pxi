@@ -18,6 +18,7 @@
 import numpy as np
 from cython.parallel cimport prange
 from libc.stdlib cimport malloc, free
+from libc.math cimport sqrt
 
 cdef extern from "zi_omp.h" nogil:
     int zi_omp_max_threads()
@@ -230,6 +231,128 @@ def train_chunk(const floating[:, ::1] X, const floating[::1] y,
     if failed != 0:
         raise MemoryError("zi-core could not allocate the training scratch buffers")
     return (n_order + batch_size - 1) // batch_size
+
+
+cdef inline void _sq_norms(const double* before, Py_ssize_t bs, const floating* theta, Py_ssize_t ts,
+                           Py_ssize_t P, Py_ssize_t nb, double* out) noexcept nogil:
+    """out[k] = ||before[:, k] - theta[:, k]||, each lane's squares summed in row order."""
+    cdef Py_ssize_t p, k
+    cdef double dlt
+    for k in range(nb):
+        out[k] = 0
+    for p in range(P):
+        for k in range(nb):
+            dlt = before[p * bs + k] - <double>theta[p * ts + k]
+            out[k] = out[k] + dlt * dlt
+    for k in range(nb):
+        out[k] = sqrt(out[k])
+
+
+def update_norms(const double[:, ::1] before, const floating[:, ::1] theta, double[::1] out):
+    """out[b] = ||before[:, b] - theta[:, b]|| (the epoch's update norm), as train_epochs computes it."""
+    _check(before.shape[0] == theta.shape[0] and before.shape[1] == theta.shape[1]
+           and out.shape[0] == theta.shape[1], "before, theta and out must have matching shapes")
+    if theta.shape[1] == 0:
+        return
+    if theta.shape[0] == 0:
+        out[:] = 0
+        return
+    with nogil:
+        _sq_norms(&before[0, 0], before.shape[1], &theta[0, 0], theta.shape[1],
+                  theta.shape[0], theta.shape[1], &out[0])
+
+
+cdef int _epochs_block(const zi_net* net, const floating* X, const floating* y,
+                       const Py_ssize_t* orders, Py_ssize_t n_rows, Py_ssize_t n_order,
+                       floating* theta, Py_ssize_t b0, Py_ssize_t nb, int loss, Py_ssize_t batch_size,
+                       const floating* lr, int schedule, double power_t, long long t0,
+                       Py_ssize_t E, double* loss_hist, double* correct_hist,
+                       double* norm_hist) noexcept nogil:
+    """Epochs 0..E-1 of lanes [b0, b0 + nb): rows e of the histories are written for these lanes."""
+    cdef Py_ssize_t P = net.P, B = net.B, e, p, k
+    cdef long long per_epoch = (n_order + batch_size - 1) // batch_size
+    cdef double* before = <double*> malloc(P * nb * sizeof(double) + 1)
+    cdef int st = 0
+    if before == NULL:
+        return -1
+    for e in range(E):
+        for p in range(P):
+            for k in range(nb):
+                before[p * nb + k] = theta[p * B + b0 + k]
+        for k in range(nb):
+            loss_hist[e * B + b0 + k] = 0
+            correct_hist[e * B + b0 + k] = 0
+        st = _train_block(net, X, y, orders + (e % n_rows) * n_order, n_order, theta, b0, nb,
+                          loss, batch_size, lr, schedule, power_t, t0 + e * per_epoch,
+                          loss_hist + e * B, correct_hist + e * B)
+        if st != 0:
+            break
+        _sq_norms(before, nb, theta + b0, B, P, nb, norm_hist + e * B + b0)
+    free(before)
+    return st
+
+
+def train_epochs(const floating[:, ::1] X, const floating[::1] y,
+                 const Py_ssize_t[:, ::1] orders, floating[:, ::1] theta,
+                 sizes, bint has_bias, int loss, Py_ssize_t batch_size,
+                 const floating[::1] lr, int schedule, double power_t, long long t0,
+                 double[:, ::1] loss_hist, double[:, ::1] correct_hist, double[:, ::1] norm_hist,
+                 int n_threads=1):
+    """Train E = loss_hist.shape[0] whole epochs in one call; epoch e visits ``orders[e % R]``.
+
+    Writes row e of ``loss_hist``, ``correct_hist`` and ``norm_hist`` (each
+    (E, B)): every model's summed loss, correct count and update norm of the
+    epoch (``update_norms``' arithmetic). No divergence handling: the caller
+    checks the results and redoes the epochs one by one if anything is not
+    finite. Returns the number of updates made.
+    """
+    cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], R = orders.shape[0], n_order = orders.shape[1]
+    cdef Py_ssize_t E = loss_hist.shape[0], i, j, nblk, per, bad = -1
+    cdef int failed = 0, st
+    cdef _Layout lay = _Layout(sizes, has_bias, B)
+    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
+    _check(y.shape[0] == n, f"y has {y.shape[0]} entries, X {n} rows")
+    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    _check(lr.shape[0] == B, "lr needs one entry per model")
+    _check(correct_hist.shape[0] == E and norm_hist.shape[0] == E and loss_hist.shape[1] == B
+           and correct_hist.shape[1] == B and norm_hist.shape[1] == B,
+           "loss_hist, correct_hist and norm_hist must have shape (epochs, n_models)")
+    _check(R >= 1 and n_order >= 1, "orders must have at least one row and one entry")
+    _check(0 <= loss <= 3, f"unknown loss code {loss}")
+    _check(0 <= schedule <= 1, f"unknown schedule code {schedule}")
+    _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
+    _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
+    with nogil:
+        for i in range(R):
+            for j in range(n_order):
+                if not (0 <= orders[i, j] < n):
+                    bad = i * n_order + j
+                    break
+            if bad >= 0:
+                break
+    if bad >= 0:
+        raise ValueError(f"orders[{bad // n_order}, {bad % n_order}] = "
+                         f"{orders[bad // n_order, bad % n_order]} is outside [0, {n})")
+    if E == 0 or B == 0:
+        return 0
+    per = _block_size(B, n_threads)
+    nblk = (B + per - 1) // per
+    cdef const zi_net* net = &lay.net
+    with nogil:
+        if nblk == 1:
+            failed = _epochs_block(net, &X[0, 0], &y[0], &orders[0, 0], R, n_order, &theta[0, 0], 0, B,
+                                   loss, batch_size, &lr[0], schedule, power_t, t0, E, &loss_hist[0, 0],
+                                   &correct_hist[0, 0], &norm_hist[0, 0])
+        else:
+            for i in prange(nblk, schedule="static", num_threads=nblk):
+                st = _epochs_block(net, &X[0, 0], &y[0], &orders[0, 0], R, n_order, &theta[0, 0],
+                                   i * per, min(B, i * per + per) - i * per, loss, batch_size, &lr[0],
+                                   schedule, power_t, t0, E, &loss_hist[0, 0], &correct_hist[0, 0],
+                                   &norm_hist[0, 0])
+                failed += st != 0   # a reduction: every block's status counts
+    if failed != 0:
+        raise MemoryError("zi-core could not allocate the training scratch buffers")
+    return E * ((n_order + batch_size - 1) // batch_size)
 
 
 def forward(const floating[:, ::1] X, const floating[:, ::1] theta, sizes, bint has_bias,

@@ -442,42 +442,57 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     thetas = [initial_theta(spec, d, seeds[g]) for g in groups]
     W0, b0 = _gather(thetas, groups, sizes, spec.bias)
     lr = np.full(B, spec.lr, dtype=thetas[0].dtype)
-    hist = {k: np.full((B, spec.epochs), np.nan) for k in ("loss", "accuracy", "mistakes", "update_norm")}
+    # One array behind the four history records: one write per group and epoch.
+    records = np.full((4, B, spec.epochs), np.nan)
+    hist = dict(zip(("loss", "accuracy", "mistakes", "update_norm"), records))
     diverged_epoch = np.full(B, -1, dtype=np.int64)
+    all_live = [True] * len(groups)  # no model of the group has diverged (the fast path)
     frozen = []  # (group, column, its values when its model diverged)
     classify = spec.task == "classification"
     kargs = _kernel_args(spec, sizes)
+    span = _epoch_span(spec, backend, n, thetas, callback)
     t = epochs_run = 0
-    for epoch, order in enumerate(_epoch_orders(n, spec, shuffle_seed), start=1):
-        e, made = epoch - 1, 0
-        for i, (g, theta) in enumerate(zip(groups, thetas)):
-            live = diverged_epoch[g] < 0
-            if not live.any():
-                continue  # every model of the group has diverged
-            made, loss_sum, n_correct, norm = _train_epoch(spec, X, y, order, theta, sizes, kargs, lr[g],
-                                                           t, backend, n_threads)
-            h = {k: v[g] for k, v in hist.items()}
-            h["loss"][live, e] = loss_sum[live] / n
-            if classify:
-                h["accuracy"][live, e] = n_correct[live] / n
-                h["mistakes"][live, e] = n - n_correct[live]
-            h["update_norm"][live, e] = norm[live]
-            # One reduction over everything in the common case; per model only on trouble.
-            if np.isfinite(loss_sum).all() and np.isfinite(theta).all():
-                continue
-            for b in np.flatnonzero(live & ~(np.isfinite(loss_sum) & np.isfinite(theta).all(axis=0))):
-                # Freeze a diverged model: keep its weights as they were at this
-                # epoch, and park its lane at zero with no step so it stays finite.
-                diverged_epoch[g.start + b] = epoch
-                frozen.append((i, b, theta[:, b].copy()))
-                theta[:, b] = 0
-                lr[g.start + b] = 0
-        t += made
-        epochs_run = epoch
-        if callback is not None:
-            callback(epoch, hist)
-        if (on_divergence == "raise" and (diverged_epoch == epoch).any()) or (diverged_epoch >= 0).all():
-            break
+    orders = _epoch_orders(n, spec, shuffle_seed)
+    stop = False
+    while epochs_run < spec.epochs and not stop:
+        block = [next(orders) for _ in range(min(max(span, 1), spec.epochs - epochs_run))]
+        if span and _fast_epochs(X, y, block, thetas, groups, lr, kargs, t, n_threads, records,
+                                 epochs_run, all_live, diverged_epoch, classify):
+            for k in range(len(block)):
+                epochs_run += 1
+                t += _updates_per_epoch(n, spec)
+                if callback is not None:
+                    callback(epochs_run, hist)
+            continue
+        # Epoch by epoch (and chunk by chunk): the path that handles divergence.
+        for order in block:
+            epochs_run += 1
+            epoch, e, made = epochs_run, epochs_run - 1, 0
+            for i, (g, theta) in enumerate(zip(groups, thetas)):
+                live = None if all_live[i] else diverged_epoch[g] < 0
+                if live is not None and not live.any():
+                    continue  # every model of the group has diverged
+                made, loss_sum, n_correct, norm = _train_epoch(spec, X, y, order, theta, sizes, kargs, lr[g],
+                                                               t, backend, n_threads)
+                _record(records, g, e, live, classify, n, loss_sum, n_correct, norm)
+                # One reduction over everything in the common case; per model only on trouble.
+                if np.isfinite(loss_sum).all() and np.isfinite(theta).all():
+                    continue
+                live = diverged_epoch[g] < 0
+                all_live[i] = False
+                for b in np.flatnonzero(live & ~(np.isfinite(loss_sum) & np.isfinite(theta).all(axis=0))):
+                    # Freeze a diverged model: keep its weights as they were at this
+                    # epoch, and park its lane at zero with no step so it stays finite.
+                    diverged_epoch[g.start + b] = epoch
+                    frozen.append((i, b, theta[:, b].copy()))
+                    theta[:, b] = 0
+                    lr[g.start + b] = 0
+            t += made
+            if callback is not None:
+                callback(epoch, hist)
+            if (on_divergence == "raise" and (diverged_epoch == epoch).any()) or (diverged_epoch >= 0).all():
+                stop = True
+                break
     for i, b, values in frozen:
         thetas[i][:, b] = values
 
@@ -507,6 +522,76 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     return result
 
 
+# Work (samples x parameters x models) one call of several whole epochs may take: tens
+# of ms, so Ctrl-C is still answered quickly.
+_EPOCHS_WORK = 4 * _CHUNK_WORK
+# Entries of the stacked sample orders of one such call (shuffled runs).
+_ORDERS_MAX = 1_000_000
+
+
+def _updates_per_epoch(n, spec):
+    return -(-n // spec.batch_size)
+
+
+def _epoch_span(spec, backend, n, thetas, callback):
+    """Epochs per call of the compiled core's whole-epoch path (0: epoch by epoch).
+
+    Whole epochs in one call leave the Python bookkeeping of each epoch to the
+    kernel (a few us instead of tens: one model's epoch takes ~100 us). A
+    callback is called after every epoch as it ends, so then one epoch per call.
+    """
+    work = n * max(th.size for th in thetas)
+    if backend != "cython" or work > _EPOCHS_WORK:
+        return 0
+    if callback is not None:
+        return 1
+    span = max(1, _EPOCHS_WORK // max(1, work))
+    return min(span, max(1, _ORDERS_MAX // n)) if spec.shuffle else span
+
+
+def _fast_epochs(X, y, block, thetas, groups, lr, kargs, t, n_threads, records, done, all_live,
+                 diverged_epoch, classify):
+    """The epochs of ``block`` for every group in one kernel call each (train_epochs).
+
+    Returns False, with every group's parameters as they were, when any loss
+    or parameter is not finite: the caller then redoes these epochs one by one,
+    which handles divergence (training is deterministic, so nothing changes).
+    """
+    k_sizes, bias, loss, batch, schedule, power_t = kargs
+    orders = block[0][None, :] if all(o is block[0] for o in block) else np.stack(block)
+    E, n = len(block), X.shape[0]
+    snapshots = [th.copy() for th in thetas]
+    out = []
+    for g, theta in zip(groups, thetas):
+        lh, ch, nh = (np.empty((E, theta.shape[1])) for _ in range(3))
+        core().train_epochs(X, y, orders, theta, k_sizes, bias, loss, batch, lr[g], schedule, power_t, t,
+                            lh, ch, nh, n_threads)
+        if not (np.isfinite(lh).all() and np.isfinite(theta).all()):
+            for th, snap in zip(thetas, snapshots):
+                th[...] = snap
+            return False
+        out.append((lh, ch, nh))
+    for i, (g, (lh, ch, nh)) in enumerate(zip(groups, out)):
+        live = None if all_live[i] else diverged_epoch[g] < 0
+        for e in range(E):
+            _record(records, g, done + e, live, classify, n, lh[e], ch[e], nh[e])
+    return True
+
+
+def _record(records, g, e, live, classify, n, loss_sum, n_correct, norm):
+    """History of group g at epoch index e; only live models when ``live`` is a mask."""
+    new = (loss_sum / n, n_correct / n, n - n_correct, norm)
+    if live is None:  # the common case: a few NumPy calls, not per model
+        if classify:
+            records[:, g, e] = new
+        else:
+            records[0, g, e], records[3, g, e] = new[0], norm
+        return
+    for r, v in enumerate(new):
+        if classify or r in (0, 3):
+            records[r, g, e][live] = v[live]
+
+
 def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threads):
     """One epoch of one group, in chunks; returns (updates, loss sums, correct counts, update norms)."""
     P, B = theta.shape
@@ -514,10 +599,18 @@ def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threa
     chunk = max(spec.batch_size, chunk - chunk % spec.batch_size)
     loss_sum, n_correct = np.zeros(B), np.zeros(B)
     before = theta.astype(np.float64)
-    made = 0
-    for lo in range(0, len(order), chunk):
-        made += _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
-                           t + made, loss_sum, n_correct, n_threads)
+    if chunk >= len(order):  # one call: no slicing
+        made = _run_chunk(backend, spec, X, y, order, theta, sizes, kargs, lr, t, loss_sum, n_correct,
+                          n_threads)
+    else:
+        made = 0
+        for lo in range(0, len(order), chunk):
+            made += _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
+                               t + made, loss_sum, n_correct, n_threads)
+    if backend == "cython":  # the arithmetic of train_epochs' norms, whichever path a group takes
+        norm = np.empty(B)
+        core().update_norms(before, theta, norm)
+        return made, loss_sum, n_correct, norm
     # Sum each model's squares as one contiguous row, so the rounding does
     # not depend on how many models share the group (SPEC 4).
     before -= theta
