@@ -35,9 +35,11 @@ needs_sanitize_run = pytest.mark.skipif(
 
 # Core tests run against the sanitized build: the kernel on random
 # configurations, determinism across lanes and threads, symmetry, gradients,
-# divergence.
+# divergence, the exact arithmetic (evaluate, train_epochs, update_norms) and
+# whole-epoch calls against epoch-by-epoch training.
 CORE_TESTS = ["tests/test_core_vs_reference.py", "tests/test_determinism.py", "tests/test_symmetry.py",
-              "tests/test_gradients.py", "tests/test_robustness_divergence.py"]
+              "tests/test_gradients.py", "tests/test_robustness_divergence.py",
+              "tests/test_kernel_arithmetic.py", "tests/test_epoch_paths.py"]
 
 REPORT_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
                   "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
