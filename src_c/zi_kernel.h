@@ -282,166 +282,182 @@ static Py_ssize_t zi_group_lanes(Py_ssize_t rem, Py_ssize_t vl) {
     return 4 * vl;
 }
 
-#define ZI_DEFINE_BLOCK(T, SUF, VL, G1, GA, GB, GC)                                           \
-    static int zi_train_block_##SUF(const zi_net* net, const T* X, const T* y,                 \
-                                    const Py_ssize_t* order, Py_ssize_t n_order, T* theta,      \
-                                    Py_ssize_t b0, Py_ssize_t nb, int loss,                     \
-                                    Py_ssize_t batch_size, const T* lr, int schedule,           \
-                                    double power_t, long long t0, double* loss_sum,             \
-                                    double* n_correct) {                                        \
-        const Py_ssize_t P = net->P, U = net->U, GM = 4 * (VL);                                 \
-        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                               \
-        T* act0 = (T*)zi_alloc(sizeof(T) * U * GM);                                             \
-        T* act1 = (T*)zi_alloc(sizeof(T) * U * GM);                                             \
-        T* delta = (T*)zi_alloc(sizeof(T) * U * GM);                                            \
-        T* eta = (T*)zi_alloc(sizeof(T) * 2 * GM);                                              \
-        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                               \
-        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                   \
-        T* grad = batch_size > 1 ? (T*)zi_alloc(sizeof(T) * P * GM) : NULL;                     \
-        T* lr_l;                                                                                \
-        Py_ssize_t g0, gn, G, k, p;                                                             \
-        if (!tl || !act0 || !act1 || !delta || !eta || !acc || !keep ||                         \
-            (batch_size > 1 && !grad)) {                                                        \
-            free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(keep);    \
-            free(grad);                                                                         \
-            return -1;                                                                          \
-        }                                                                                       \
-        lr_l = eta + GM;                                                                        \
-        memset(act0, 0, sizeof(T) * U * GM);                                                    \
-        memset(act1, 0, sizeof(T) * U * GM);                                                    \
-        memset(delta, 0, sizeof(T) * U * GM);                                                   \
-        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                 \
-            gn = b0 + nb - g0;                                                                  \
-            G = zi_group_lanes(gn, VL);                                                         \
-            if (gn > G)                                                                         \
-                gn = G;                                                                         \
-            if (G == 1 && batch_size == 1 && net->L <= 2) {                                     \
-                const int rc = (net->L == 1 ? zs_train_l1_##SUF : zs_train_l2_##SUF)(           \
-                    net, X, y, order, n_order, theta + g0, net->B, loss, lr[g0], schedule,      \
-                    power_t, t0, loss_sum + g0, n_correct + g0);                                \
-                if (rc != 0) {                                                                  \
-                    free(tl); free(act0); free(act1); free(delta); free(eta); free(acc);        \
-                    free(keep); free(grad);                                                     \
-                    return -1;                                                                  \
-                }                                                                               \
-                continue;                                                                       \
-            }                                                                                   \
-            for (p = 0; p < P; p++) {                                                           \
-                const T* src = theta + p * net->B + g0;                                         \
-                T* dst = tl + p * G;                                                            \
-                for (k = 0; k < gn; k++)                                                        \
-                    dst[k] = src[k];                                                            \
-                for (k = gn; k < G; k++)                                                        \
-                    dst[k] = 0;                                                                 \
-            }                                                                                   \
-            for (k = 0; k < G; k++) {                                                           \
-                lr_l[k] = k < gn ? lr[g0 + k] : 0;                                              \
-                acc[k] = k < gn ? loss_sum[g0 + k] : 0;                                         \
-                acc[G + k] = k < gn ? n_correct[g0 + k] : 0;                                    \
-            }                                                                                   \
-            if (G == 1)                                                                         \
-                zk_train_##G1(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
-            else if (G == (VL))                                                                 \
-                zk_train_##GA(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
-            else if (G == 2 * (VL))                                                             \
-                zk_train_##GB(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
-            else                                                                                \
-                zk_train_##GC(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,  \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep, grad);         \
-            for (p = 0; p < P; p++) {                                                           \
-                T* dst = theta + p * net->B + g0;                                               \
-                const T* src = tl + p * G;                                                      \
-                for (k = 0; k < gn; k++)                                                        \
-                    dst[k] = src[k];                                                            \
-            }                                                                                   \
-            for (k = 0; k < gn; k++) {                                                          \
-                loss_sum[g0 + k] = acc[k];                                                      \
-                n_correct[g0 + k] = acc[G + k];                                                 \
-            }                                                                                   \
-        }                                                                                       \
-        free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(keep);        \
-        free(grad);                                                                             \
-        return 0;                                                                               \
-    }                                                                                           \
-                                                                                                \
-    static int zi_forward_block_##SUF(const zi_net* net, const T* X, Py_ssize_t n,             \
-                                      const T* theta, Py_ssize_t b0, Py_ssize_t nb, T* z) {     \
-        const Py_ssize_t P = net->P, GM = 4 * (VL);                                             \
-        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                               \
-        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                         \
-        Py_ssize_t g0, gn, G, k, p;                                                             \
-        if (!tl || !act) {                                                                      \
-            free(tl); free(act);                                                                \
-            return -1;                                                                          \
-        }                                                                                       \
-        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                 \
-            gn = b0 + nb - g0;                                                                  \
-            G = zi_group_lanes(gn, VL);                                                         \
-            if (gn > G)                                                                         \
-                gn = G;                                                                         \
-            for (p = 0; p < P; p++)                                                             \
-                for (k = 0; k < G; k++)                                                         \
-                    tl[p * G + k] = k < gn ? theta[p * net->B + g0 + k] : 0;                    \
-            if (G == 1)                                                                         \
-                zk_outputs_##G1(net, X, n, tl, act, z + g0, net->B, gn);                        \
-            else if (G == (VL))                                                                 \
-                zk_outputs_##GA(net, X, n, tl, act, z + g0, net->B, gn);                        \
-            else if (G == 2 * (VL))                                                             \
-                zk_outputs_##GB(net, X, n, tl, act, z + g0, net->B, gn);                        \
-            else                                                                                \
-                zk_outputs_##GC(net, X, n, tl, act, z + g0, net->B, gn);                        \
-        }                                                                                       \
-        free(tl); free(act);                                                                    \
-        return 0;                                                                               \
+/* The group at lane g0 of a block ending at `end`: its width in *G, and how
+ * many of its lanes are real (the rest are padding). */
+static Py_ssize_t zi_next_group(Py_ssize_t g0, Py_ssize_t end, Py_ssize_t vl, Py_ssize_t* G) {
+    const Py_ssize_t gn = end - g0;
+    *G = zi_group_lanes(gn, vl);
+    return gn > *G ? *G : gn;
+}
+
+/* The per-model sums of lanes [g0, g0 + gn) into acc (loss) and acc + G
+ * (counts), padding zeroed; and back. */
+static void zi_sums_in(double* acc, Py_ssize_t G, Py_ssize_t gn, const double* loss_sum,
+                       const double* n_correct) {
+    Py_ssize_t k;
+    for (k = 0; k < G; k++) {
+        acc[k] = k < gn ? loss_sum[k] : 0;
+        acc[G + k] = k < gn ? n_correct[k] : 0;
+    }
+}
+
+static void zi_sums_out(const double* acc, Py_ssize_t G, Py_ssize_t gn, double* loss_sum,
+                        double* n_correct) {
+    Py_ssize_t k;
+    for (k = 0; k < gn; k++) {
+        loss_sum[k] = acc[k];
+        n_correct[k] = acc[G + k];
+    }
+}
+
+/* Copy lanes [g0, g0 + gn) of theta (P rows of stride B) into the packed
+ * group buffer tl (P rows of G lanes, padding zeroed), and back. */
+#define ZI_DEFINE_PACK(T, SUF)                                                                     \
+    static void zi_pack_##SUF(const T* theta, Py_ssize_t B, Py_ssize_t P, Py_ssize_t g0,           \
+                              Py_ssize_t gn, Py_ssize_t G, T* tl) {                                \
+        Py_ssize_t p, k;                                                                           \
+        for (p = 0; p < P; p++)                                                                    \
+            for (k = 0; k < G; k++)                                                                \
+                tl[p * G + k] = k < gn ? theta[p * B + g0 + k] : 0;                                \
+    }                                                                                              \
+    static void zi_unpack_##SUF(const T* tl, Py_ssize_t B, Py_ssize_t P, Py_ssize_t g0,            \
+                                Py_ssize_t gn, Py_ssize_t G, T* theta) {                           \
+        Py_ssize_t p, k;                                                                           \
+        for (p = 0; p < P; p++)                                                                    \
+            for (k = 0; k < gn; k++)                                                               \
+                theta[p * B + g0 + k] = tl[p * G + k];                                             \
+    }
+ZI_DEFINE_PACK(double, d)
+ZI_DEFINE_PACK(float, f)
+
+#define ZI_DEFINE_BLOCK(T, SUF, VL, G1, GA, GB, GC)                                                \
+    static int zi_train_block_##SUF(const zi_net* net, const T* X, const T* y,                     \
+                                    const Py_ssize_t* order, Py_ssize_t n_order, T* theta,         \
+                                    Py_ssize_t b0, Py_ssize_t nb, int loss,                        \
+                                    Py_ssize_t batch_size, const T* lr, int schedule,              \
+                                    double power_t, long long t0, double* loss_sum,                \
+                                    double* n_correct) {                                           \
+        const Py_ssize_t P = net->P, U = net->U, GM = 4 * (VL);                                    \
+        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                                  \
+        T* act0 = (T*)zi_alloc(sizeof(T) * U * GM);                                                \
+        T* act1 = (T*)zi_alloc(sizeof(T) * U * GM);                                                \
+        T* delta = (T*)zi_alloc(sizeof(T) * U * GM);                                               \
+        T* eta = (T*)zi_alloc(sizeof(T) * 2 * GM);                                                 \
+        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                                  \
+        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                      \
+        T* grad = batch_size > 1 ? (T*)zi_alloc(sizeof(T) * P * GM) : NULL;                        \
+        T* lr_l;                                                                                   \
+        Py_ssize_t g0, gn, G, k;                                                                   \
+        if (!tl || !act0 || !act1 || !delta || !eta || !acc || !keep ||                            \
+            (batch_size > 1 && !grad)) {                                                           \
+            free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(keep);       \
+            free(grad);                                                                            \
+            return -1;                                                                             \
+        }                                                                                          \
+        lr_l = eta + GM;                                                                           \
+        memset(act0, 0, sizeof(T) * U * GM);                                                       \
+        memset(act1, 0, sizeof(T) * U * GM);                                                       \
+        memset(delta, 0, sizeof(T) * U * GM);                                                      \
+        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
+            gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
+            if (G == 1 && batch_size == 1 && net->L <= 2) {                                        \
+                const int rc = (net->L == 1 ? zs_train_l1_##SUF : zs_train_l2_##SUF)(              \
+                    net, X, y, order, n_order, theta + g0, net->B, loss, lr[g0], schedule,         \
+                    power_t, t0, loss_sum + g0, n_correct + g0);                                   \
+                if (rc != 0) {                                                                     \
+                    free(tl); free(act0); free(act1); free(delta); free(eta); free(acc);           \
+                    free(keep); free(grad);                                                        \
+                    return -1;                                                                     \
+                }                                                                                  \
+                continue;                                                                          \
+            }                                                                                      \
+            zi_pack_##SUF(theta, net->B, P, g0, gn, G, tl);                                        \
+            zi_sums_in(acc, G, gn, loss_sum + g0, n_correct + g0);                                 \
+            for (k = 0; k < G; k++)                                                                \
+                lr_l[k] = k < gn ? lr[g0 + k] : 0;                                                 \
+            if (G == 1)                                                                            \
+                zk_train_##G1(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
+                              grad);                                                               \
+            else if (G == (VL))                                                                    \
+                zk_train_##GA(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
+                              grad);                                                               \
+            else if (G == 2 * (VL))                                                                \
+                zk_train_##GB(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
+                              grad);                                                               \
+            else                                                                                   \
+                zk_train_##GC(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
+                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
+                              grad);                                                               \
+            zi_unpack_##SUF(tl, net->B, P, g0, gn, G, theta);                                      \
+            zi_sums_out(acc, G, gn, loss_sum + g0, n_correct + g0);                                \
+        }                                                                                          \
+        free(tl); free(act0); free(act1); free(delta); free(eta); free(acc); free(keep);           \
+        free(grad);                                                                                \
+        return 0;                                                                                  \
+    }                                                                                              \
+                                                                                                   \
+    static int zi_forward_block_##SUF(const zi_net* net, const T* X, Py_ssize_t n,                 \
+                                      const T* theta, Py_ssize_t b0, Py_ssize_t nb, T* z) {        \
+        const Py_ssize_t P = net->P, GM = 4 * (VL);                                                \
+        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                                  \
+        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                            \
+        Py_ssize_t g0, gn, G;                                                                      \
+        if (!tl || !act) {                                                                         \
+            free(tl); free(act);                                                                   \
+            return -1;                                                                             \
+        }                                                                                          \
+        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
+            gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
+            zi_pack_##SUF(theta, net->B, P, g0, gn, G, tl);                                        \
+            if (G == 1)                                                                            \
+                zk_outputs_##G1(net, X, n, tl, act, z + g0, net->B, gn);                           \
+            else if (G == (VL))                                                                    \
+                zk_outputs_##GA(net, X, n, tl, act, z + g0, net->B, gn);                           \
+            else if (G == 2 * (VL))                                                                \
+                zk_outputs_##GB(net, X, n, tl, act, z + g0, net->B, gn);                           \
+            else                                                                                   \
+                zk_outputs_##GC(net, X, n, tl, act, z + g0, net->B, gn);                           \
+        }                                                                                          \
+        free(tl); free(act);                                                                       \
+        return 0;                                                                                  \
     }
 
 /* Loss sums and correct counts of lanes [b0, b0 + nb) on the n rows of X,
  * added to loss_sum[b] and n_correct[b] (zk_evaluate). */
-#define ZI_DEFINE_EVALUATE(T, SUF, VL, G1, GA, GB, GC)                                        \
-    static int zi_evaluate_block_##SUF(const zi_net* net, int loss, const T* X, const T* y,    \
-                                       Py_ssize_t n, const T* theta, Py_ssize_t b0,             \
-                                       Py_ssize_t nb, double* loss_sum, double* n_correct) {    \
-        const Py_ssize_t P = net->P, GM = 4 * (VL);                                             \
-        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                               \
-        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                         \
-        T* dout = (T*)zi_alloc(sizeof(T) * GM);                                                 \
-        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                   \
-        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                               \
-        Py_ssize_t g0, gn, G, k, p;                                                             \
-        if (!tl || !act || !dout || !keep || !acc) {                                            \
-            free(tl); free(act); free(dout); free(keep); free(acc);                             \
-            return -1;                                                                          \
-        }                                                                                       \
-        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                 \
-            gn = b0 + nb - g0;                                                                  \
-            G = zi_group_lanes(gn, VL);                                                         \
-            if (gn > G)                                                                         \
-                gn = G;                                                                         \
-            for (p = 0; p < P; p++)                                                             \
-                for (k = 0; k < G; k++)                                                         \
-                    tl[p * G + k] = k < gn ? theta[p * net->B + g0 + k] : 0;                    \
-            for (k = 0; k < G; k++) {                                                           \
-                acc[k] = k < gn ? loss_sum[g0 + k] : 0;                                         \
-                acc[G + k] = k < gn ? n_correct[g0 + k] : 0;                                    \
-            }                                                                                   \
-            if (G == 1)                                                                         \
-                zk_evaluate_##G1(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
-            else if (G == (VL))                                                                 \
-                zk_evaluate_##GA(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
-            else if (G == 2 * (VL))                                                             \
-                zk_evaluate_##GB(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
-            else                                                                                \
-                zk_evaluate_##GC(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);        \
-            for (k = 0; k < gn; k++) {                                                          \
-                loss_sum[g0 + k] = acc[k];                                                      \
-                n_correct[g0 + k] = acc[G + k];                                                 \
-            }                                                                                   \
-        }                                                                                       \
-        free(tl); free(act); free(dout); free(keep); free(acc);                                 \
-        return 0;                                                                               \
+#define ZI_DEFINE_EVALUATE(T, SUF, VL, G1, GA, GB, GC)                                             \
+    static int zi_evaluate_block_##SUF(const zi_net* net, int loss, const T* X, const T* y,        \
+                                       Py_ssize_t n, const T* theta, Py_ssize_t b0,                \
+                                       Py_ssize_t nb, double* loss_sum, double* n_correct) {       \
+        const Py_ssize_t P = net->P, GM = 4 * (VL);                                                \
+        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                                  \
+        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                            \
+        T* dout = (T*)zi_alloc(sizeof(T) * GM);                                                    \
+        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                      \
+        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                                  \
+        Py_ssize_t g0, gn, G;                                                                      \
+        if (!tl || !act || !dout || !keep || !acc) {                                               \
+            free(tl); free(act); free(dout); free(keep); free(acc);                                \
+            return -1;                                                                             \
+        }                                                                                          \
+        for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
+            gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
+            zi_pack_##SUF(theta, net->B, P, g0, gn, G, tl);                                        \
+            zi_sums_in(acc, G, gn, loss_sum + g0, n_correct + g0);                                 \
+            if (G == 1)                                                                            \
+                zk_evaluate_##G1(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
+            else if (G == (VL))                                                                    \
+                zk_evaluate_##GA(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
+            else if (G == 2 * (VL))                                                                \
+                zk_evaluate_##GB(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
+            else                                                                                   \
+                zk_evaluate_##GC(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
+            zi_sums_out(acc, G, gn, loss_sum + g0, n_correct + g0);                                \
+        }                                                                                          \
+        free(tl); free(act); free(dout); free(keep); free(acc);                                    \
+        return 0;                                                                                  \
     }
 
 ZI_DEFINE_BLOCK(double, d, ZI_VDL, d1, dv1, dv2, dv4)
