@@ -113,3 +113,22 @@ def test_blocks_after_a_divergence_keep_the_frozen_models(monkeypatch):
     assert list(fast.diverged_epoch) == [-1, -1, 2, 1, 1, 1]
     assert np.isnan(fast.history["loss"][2:, 2:]).all() and np.isfinite(fast.history["loss"][:2]).all()
     _same(fast, slow)
+
+
+def test_many_parameters_train_epoch_by_epoch(monkeypatch):
+    """Above _SNAPSHOT_MAX parameters (a copy of all of them would be kept) the
+    engine trains epoch by epoch: the same bits, and train_epochs is not called."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(20, 3)), np.where(rng.normal(size=20) > 0, 1.0, -1.0)
+    spec = ModelSpec(hidden=(4,), epochs=4)
+    fast = train_many(spec, X, y, range(9))
+    monkeypatch.setattr(engine, "_SNAPSHOT_MAX", 9 * engine.offsets(spec.sizes(3), True)[1] - 1)
+    from zi_core._dispatch import core
+    real = core()
+
+    class NoEpochs:
+        def __getattr__(self, name):
+            assert name != "train_epochs", "whole-epoch calls above the snapshot cap"
+            return getattr(real, name)
+    monkeypatch.setattr(engine, "core", lambda: NoEpochs())
+    _same(fast, train_many(spec, X, y, range(9)))

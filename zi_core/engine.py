@@ -527,6 +527,9 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
 _EPOCHS_WORK = 4 * _CHUNK_WORK
 # Entries of the stacked sample orders of one such call (shuffled runs).
 _ORDERS_MAX = 1_000_000
+# Parameters of all models above which whole-epoch calls are not used: they keep
+# a copy of every parameter to redo a block, and so many models gain nothing.
+_SNAPSHOT_MAX = 4_000_000
 
 
 def _updates_per_epoch(n, spec):
@@ -541,7 +544,7 @@ def _epoch_span(spec, backend, n, thetas, callback):
     callback is called after every epoch as it ends, so then one epoch per call.
     """
     work = n * max(th.size for th in thetas)
-    if backend != "cython" or work > _EPOCHS_WORK:
+    if backend != "cython" or work > _EPOCHS_WORK or sum(th.size for th in thetas) > _SNAPSHOT_MAX:
         return 0
     if callback is not None:
         return 1
