@@ -432,7 +432,8 @@ def _groups(n_models, P):
 
 
 def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergence, callback):
-    """train_many on converted arguments: every group of models advances one epoch at a time."""
+    """train_many on converted arguments: all groups of models advance together, a block of
+    epochs at a time (``_epoch_span``; one epoch at a time when a block meets trouble)."""
     t_start = time.perf_counter()
     n, d = X.shape
     B = len(seeds)
@@ -458,7 +459,7 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
         block = [next(orders) for _ in range(min(max(span, 1), spec.epochs - epochs_run))]
         if span and _fast_epochs(X, y, block, thetas, groups, lr, kargs, t, n_threads, records,
                                  epochs_run, all_live, diverged_epoch, classify):
-            for k in range(len(block)):
+            for _ in block:
                 epochs_run += 1
                 t += _updates_per_epoch(n, spec)
                 if callback is not None:
