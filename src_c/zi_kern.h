@@ -116,6 +116,37 @@ static void ZFN(zk_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
             DACC(lacc + c, DLOSSV(loss, DLOAD(k1 + q * ZGL + c), DLOAD(k2 + q * ZGL + c)));
 }
 
+/* zk_loss with the loss values kept in slot *nk of keep (ZI_KEEP slots of k1,
+ * then of k2); a full block is added to lacc. zk_flush_kept adds what is left. */
+ZI_INLINE void ZFN(zk_loss_kept)(int loss, const ZT* restrict out, double yy, ZT* restrict dout,
+                                 double* restrict lacc, double* restrict cacc, ZT* restrict keep,
+                                 Py_ssize_t* nk) {
+    ZFN(zk_loss)(loss, out, yy, dout, cacc, keep + *nk * ZGL, keep + (ZI_KEEP + *nk) * ZGL);
+    if (++*nk == ZI_KEEP) {
+        ZFN(zk_flush)(loss, *nk, keep, keep + ZI_KEEP * ZGL, lacc);
+        *nk = 0;
+    }
+}
+
+ZI_INLINE void ZFN(zk_flush_kept)(int loss, const ZT* restrict keep, Py_ssize_t nk,
+                                  double* restrict lacc) {
+    ZFN(zk_flush)(loss, nk, keep, keep + ZI_KEEP * ZGL, lacc);
+}
+
+/* eta[k] at update t: lr[k] (constant) or lr[k] / t^power_t (invscaling). */
+ZI_INLINE void ZFN(zk_eta)(int schedule, const ZT* restrict lr, long long t, double power_t,
+                           ZT* restrict eta) {
+    Py_ssize_t k;
+    if (schedule == ZI_SCHEDULE_INVSCALING) {
+        const double tp = pow((double)t, power_t);
+        for (k = 0; k < ZGL; k++)
+            eta[k] = (ZT)(lr[k] / tp);
+    } else {
+        for (k = 0; k < ZGL; k++)
+            eta[k] = lr[k];
+    }
+}
+
 /* Deltas of the hidden layers from the output's, with the weights before the update. */
 ZI_INLINE void ZFN(zk_backward)(const zi_net* net, const ZT* restrict tl,
                                 const ZT* restrict act, ZT* restrict delta) {
@@ -262,8 +293,6 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
                           double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
                           ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
                           ZT* restrict grad) {
-    ZT* const k1 = keep;
-    ZT* const k2 = keep + ZI_KEEP * ZGL;
     Py_ssize_t nk = 0;
     const Py_ssize_t d = net->d, P = net->P;
     const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
@@ -278,26 +307,13 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
             const Py_ssize_t r = order[s];
             const Py_ssize_t rn = order[s + 1 < n_order ? s + 1 : s];
             ZT* tmp;
-            t += 1;
-            if (schedule == ZI_SCHEDULE_INVSCALING) {
-                const double tp = pow((double)t, power_t);
-                for (k = 0; k < ZGL; k++)
-                    eta[k] = (ZT)(lr[k] / tp);
-            } else {
-                for (k = 0; k < ZGL; k++)
-                    eta[k] = lr[k];
-            }
-            ZFN(zk_loss)(loss, acur + oout, (double)y[r], delta + oout, cacc, k1 + nk * ZGL,
-                         k2 + nk * ZGL);
+            ZFN(zk_eta)(schedule, lr, ++t, power_t, eta);
+            ZFN(zk_loss_kept)(loss, acur + oout, (double)y[r], delta + oout, lacc, cacc, keep, &nk);
             ZFN(zk_backward)(net, tl, acur, delta);
             ZFN(zk_update_forward)(net, X + r * d, X + rn * d, tl, acur, anext, delta, eta);
             tmp = acur; acur = anext; anext = tmp;
-            if (++nk == ZI_KEEP) {
-                ZFN(zk_flush)(loss, nk, k1, k2, lacc);
-                nk = 0;
-            }
         }
-        ZFN(zk_flush)(loss, nk, k1, k2, lacc);
+        ZFN(zk_flush_kept)(loss, keep, nk, lacc);
         return;
     }
     start = 0;
@@ -305,22 +321,14 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
         stop = start + batch_size;
         if (stop > n_order)
             stop = n_order;
-        t += 1;
-        if (schedule == ZI_SCHEDULE_INVSCALING) {
-            const double tp = pow((double)t, power_t);
-            for (k = 0; k < ZGL; k++)
-                eta[k] = (ZT)(lr[k] / tp);
-        } else {
-            for (k = 0; k < ZGL; k++)
-                eta[k] = lr[k];
-        }
+        ZFN(zk_eta)(schedule, lr, ++t, power_t, eta);
         for (p = 0; p < P * ZGL; p++)
             grad[p] = 0;
         for (s = start; s < stop; s++) {
             const ZT* xs = X + order[s] * d;
             ZFN(zk_forward)(net, xs, tl, acur);
-            ZFN(zk_loss)(loss, acur + oout, (double)y[order[s]], delta + oout, cacc, k1, k2);
-            ZFN(zk_flush)(loss, 1, k1, k2, lacc);
+            ZFN(zk_loss_kept)(loss, acur + oout, (double)y[order[s]], delta + oout, lacc, cacc, keep,
+                              &nk);
             ZFN(zk_backward)(net, tl, acur, delta);
             ZFN(zk_accumulate)(net, xs, acur, delta, grad);
         }
@@ -332,6 +340,7 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
         }
         start = stop;
     }
+    ZFN(zk_flush_kept)(loss, keep, nk, lacc);
 }
 
 /* Outputs of the group on rows [0, n) of X: z[s * zs + k] for k < gn. */
@@ -355,18 +364,12 @@ static void ZFN(zk_evaluate)(const zi_net* net, int loss, const ZT* restrict X,
                              ZT* restrict act, ZT* restrict dout, ZT* restrict keep,
                              double* restrict lacc, double* restrict cacc) {
     const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
-    ZT* const k1 = keep;
-    ZT* const k2 = keep + ZI_KEEP * ZGL;
     Py_ssize_t s, nk = 0;
     for (s = 0; s < n; s++) {
         ZFN(zk_forward)(net, X + s * net->d, tl, act);
-        ZFN(zk_loss)(loss, act + oout, (double)y[s], dout, cacc, k1 + nk * ZGL, k2 + nk * ZGL);
-        if (++nk == ZI_KEEP) {
-            ZFN(zk_flush)(loss, nk, k1, k2, lacc);
-            nk = 0;
-        }
+        ZFN(zk_loss_kept)(loss, act + oout, (double)y[s], dout, lacc, cacc, keep, &nk);
     }
-    ZFN(zk_flush)(loss, nk, k1, k2, lacc);
+    ZFN(zk_flush_kept)(loss, keep, nk, lacc);
 }
 
 #undef ZNB

@@ -64,6 +64,27 @@ ZI_INLINE double ZFN(zs_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
     return lsum;
 }
 
+/* One model's running loss and correct sums (in double) and the loss values
+ * kept for zs_flush. */
+typedef struct {
+    ZT k1[ZI_KEEP], k2[ZI_KEEP];
+    Py_ssize_t n;
+    double lsum, csum;
+} ZFN(zs_sums);
+
+/* The gradient of one sample's loss at output z; counts it and keeps its loss. */
+ZI_INLINE ZT ZFN(zs_loss)(int loss, ZT z, double yy, ZFN(zs_sums)* restrict a) {
+    const double ypos = (double)(yy > 0);
+    ZT g, corr;
+    ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(1.0 - ypos), &g, &corr, a->k1 + a->n, a->k2 + a->n);
+    if (++a->n == ZI_KEEP) {
+        a->lsum = ZFN(zs_flush)(loss, a->n, a->k1, a->k2, a->lsum);
+        a->n = 0;
+    }
+    a->csum = a->csum + (double)corr;
+    return g;
+}
+
 /* L = 1. th points at the model's parameters with stride S. (No vectorizer:
  * it would turn the in-order sum into a fold-left reduction with shuffles on
  * the latency chain.) */
@@ -74,10 +95,8 @@ __attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const
     const Py_ssize_t d = net->d, half = ZI_HALF(d);
     const int has_bias = net->has_bias;
     ZT* w = (ZT*)zi_alloc(sizeof(ZT) * (d + 1));
-    ZT b = 0, z, k1[ZI_KEEP], k2[ZI_KEEP];
-    Py_ssize_t nk = 0;
-    double lsum = *loss_sum, csum = *n_correct;
-    const double ypos_one = 1.0;
+    ZT b = 0, z;
+    ZFN(zs_sums) sums = {.n = 0, .lsum = *loss_sum, .csum = *n_correct};
     int may_skip = (loss == ZI_LOSS_PERCEPTRON || loss == ZI_LOSS_HINGE);
     long long t = t0;
     Py_ssize_t s, i;
@@ -95,17 +114,9 @@ __attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const
         const Py_ssize_t r = order[s];
         const ZT* restrict x = X + r * d;
         const ZT* restrict xn = X + order[s + 1 < n_order ? s + 1 : s] * d;
-        const double yy = (double)y[r], ypos = (double)(yy > 0);
-        ZT g, corr;
         ZT st, acc, acc2 = 0;
         const ZT eta = ZFN(zs_eta)(schedule, lr, ++t, power_t);
-        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &corr, k1 + nk, k2 + nk);
-        if (++nk == ZI_KEEP) {
-            lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
-            nk = 0;
-        }
-        csum = csum + (double)corr;
-        st = eta * g;
+        st = eta * ZFN(zs_loss)(loss, z, (double)y[r], &sums);
         if (may_skip && st == 0 && !signbit(st) && isfinite(z)) {
             z = ZFN(zs_dot)(has_bias ? b : (ZT)0, w, xn, d);
             continue;
@@ -128,13 +139,12 @@ __attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const
         }
         z = acc + acc2;
     }
-    lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
     for (i = 0; i < d; i++)
         th[(net->off_w[0] + i) * S] = w[i];
     if (has_bias)
         th[net->off_b[0] * S] = b;
-    *loss_sum = lsum;
-    *n_correct = csum;
+    *loss_sum = ZFN(zs_flush)(loss, sums.n, sums.k1, sums.k2, sums.lsum);
+    *n_correct = sums.csum;
     free(w);
     return 0;
 }
@@ -197,10 +207,8 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
      * the current and the next sample; d1: hidden deltas; p: products */
     ZT* buf = (ZT*)zi_alloc(sizeof(ZT) * HP * (d + 6));
     ZT *w1t, *b1, *w2, *hc, *hn, *d1, *pr;
-    ZT b2 = 0, z, k1[ZI_KEEP], k2[ZI_KEEP];
-    Py_ssize_t nk = 0;
-    double lsum = *loss_sum, csum = *n_correct;
-    const double ypos_one = 1.0;
+    ZT b2 = 0, z;
+    ZFN(zs_sums) sums = {.n = 0, .lsum = *loss_sum, .csum = *n_correct};
     long long t = t0;
     Py_ssize_t s, i, j, k;
     if (!buf)
@@ -241,19 +249,11 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
         const Py_ssize_t r = order[s];
         const ZT* restrict x = X + r * d;
         const ZT* restrict xn = X + order[s + 1 < n_order ? s + 1 : s] * d;
-        const double yy = (double)y[r], ypos = (double)(yy > 0);
-        ZT g, corr;
         ZT g2, st2, acc2, acc3 = 0;
         ZT* tmp;
         const ZT eta = ZFN(zs_eta)(schedule, lr, ++t, power_t);
         const ZV etav = ZSPLAT(eta);
-        ZLOSS(loss, z, (ZT)yy, (ZT)ypos, (ZT)(ypos_one - ypos), &g, &corr, k1 + nk, k2 + nk);
-        if (++nk == ZI_KEEP) {
-            lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
-            nk = 0;
-        }
-        csum = csum + (double)corr;
-        g2 = g;
+        g2 = ZFN(zs_loss)(loss, z, (double)y[r], &sums);
         st2 = eta * g2;
         /* hidden deltas (old w2) and the fused layer-1 update + next forward */
         {
@@ -297,7 +297,6 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
         }
         tmp = hc; hc = hn; hn = tmp;
     }
-    lsum = ZFN(zs_flush)(loss, nk, k1, k2, lsum);
     for (j = 0; j < H; j++) {
         for (i = 0; i < d; i++)
             th[(net->off_w[0] + j * d + i) * S] = w1t[i * HP + j];
@@ -307,8 +306,8 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
     }
     if (has_bias)
         th[net->off_b[1] * S] = b2;
-    *loss_sum = lsum;
-    *n_correct = csum;
+    *loss_sum = ZFN(zs_flush)(loss, sums.n, sums.k1, sums.k2, sums.lsum);
+    *n_correct = sums.csum;
     free(buf);
     return 0;
 }
