@@ -161,6 +161,35 @@ cdef _check(bint ok, str message):
         raise ValueError(message)
 
 
+cdef _Layout _model(sizes, bint has_bias, Py_ssize_t B, Py_ssize_t n_features, Py_ssize_t n_rows,
+                    Py_ssize_t n_y, Py_ssize_t n_params):
+    """The validated layout of B models, checked against X's shape, y's length
+    (n_y < 0: no y) and theta's rows."""
+    cdef _Layout lay = _Layout(sizes, has_bias, B)
+    _check(n_features == lay.net.d, f"X has {n_features} features, the model {lay.net.d}")
+    if n_y >= 0:
+        _check(n_y == n_rows, f"y has {n_y} entries, X {n_rows} rows")
+    _check(n_params == lay.net.P, f"theta has {n_params} rows, the model {lay.net.P} parameters")
+    return lay
+
+
+cdef _check_step(int loss, int schedule, Py_ssize_t batch_size, long long t0):
+    """The training constants: loss and schedule codes, batch size, update count."""
+    _check(0 <= loss <= 3, f"unknown loss code {loss}")
+    _check(0 <= schedule <= 1, f"unknown schedule code {schedule}")
+    _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
+    _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
+
+
+cdef Py_ssize_t _first_outside(const Py_ssize_t* idx, Py_ssize_t m, Py_ssize_t n) noexcept nogil:
+    """Position of the first of idx[0:m] outside [0, n), or -1: the kernel reads rows unchecked."""
+    cdef Py_ssize_t i
+    for i in range(m):
+        if not (0 <= idx[i] < n):
+            return i
+    return -1
+
+
 cdef Py_ssize_t _block_size(Py_ssize_t B, int n_threads) noexcept:
     """Lanes per thread block: B split over at most n_threads, aligned to LANE_ALIGN."""
     cdef Py_ssize_t nt = (B + LANE_ALIGN - 1) // LANE_ALIGN, per
@@ -193,27 +222,18 @@ def train_chunk(const floating[:, ::1] X, const floating[::1] y,
     ``n_correct``. Returns the number of updates made.
     """
     cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], n_order = order.shape[0]
-    cdef Py_ssize_t i, nblk, per, bad = -1
+    cdef Py_ssize_t i, nblk, per, bad
     cdef int failed = 0, st
-    cdef _Layout lay = _Layout(sizes, has_bias, B)
-    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
-    _check(y.shape[0] == n, f"y has {y.shape[0]} entries, X {n} rows")
-    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    cdef _Layout lay = _model(sizes, has_bias, B, X.shape[1], n, y.shape[0], theta.shape[0])
     _check(lr.shape[0] == B and loss_sum.shape[0] == B and n_correct.shape[0] == B,
            "lr, loss_sum and n_correct need one entry per model")
-    _check(0 <= loss <= 3, f"unknown loss code {loss}")
-    _check(0 <= schedule <= 1, f"unknown schedule code {schedule}")
-    _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
-    _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
-    with nogil:
-        for i in range(n_order):
-            if not (0 <= order[i] < n):
-                bad = i
-                break
-    if bad >= 0:
-        raise ValueError(f"order[{bad}] = {order[bad]} is outside [0, {n})")
+    _check_step(loss, schedule, batch_size, t0)
     if n_order == 0:
         return 0
+    with nogil:
+        bad = _first_outside(&order[0], n_order, n)
+    if bad >= 0:
+        raise ValueError(f"order[{bad}] = {order[bad]} is outside [0, {n})")
     per = _block_size(B, n_threads)
     nblk = (B + per - 1) // per
     cdef const zi_net* net = &lay.net
@@ -307,29 +327,17 @@ def train_epochs(const floating[:, ::1] X, const floating[::1] y,
     finite. Returns the number of updates made.
     """
     cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], R = orders.shape[0], n_order = orders.shape[1]
-    cdef Py_ssize_t E = loss_hist.shape[0], i, j, nblk, per, bad = -1
+    cdef Py_ssize_t E = loss_hist.shape[0], i, nblk, per, bad
     cdef int failed = 0, st
-    cdef _Layout lay = _Layout(sizes, has_bias, B)
-    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
-    _check(y.shape[0] == n, f"y has {y.shape[0]} entries, X {n} rows")
-    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    cdef _Layout lay = _model(sizes, has_bias, B, X.shape[1], n, y.shape[0], theta.shape[0])
     _check(lr.shape[0] == B, "lr needs one entry per model")
     _check(correct_hist.shape[0] == E and norm_hist.shape[0] == E and loss_hist.shape[1] == B
            and correct_hist.shape[1] == B and norm_hist.shape[1] == B,
            "loss_hist, correct_hist and norm_hist must have shape (epochs, n_models)")
     _check(R >= 1 and n_order >= 1, "orders must have at least one row and one entry")
-    _check(0 <= loss <= 3, f"unknown loss code {loss}")
-    _check(0 <= schedule <= 1, f"unknown schedule code {schedule}")
-    _check(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
-    _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
+    _check_step(loss, schedule, batch_size, t0)
     with nogil:
-        for i in range(R):
-            for j in range(n_order):
-                if not (0 <= orders[i, j] < n):
-                    bad = i * n_order + j
-                    break
-            if bad >= 0:
-                break
+        bad = _first_outside(&orders[0, 0], R * n_order, n)
     if bad >= 0:
         raise ValueError(f"orders[{bad // n_order}, {bad % n_order}] = "
                          f"{orders[bad // n_order, bad % n_order]} is outside [0, {n})")
@@ -360,9 +368,7 @@ def forward(const floating[:, ::1] X, const floating[:, ::1] theta, sizes, bint 
     """Outputs of the B models in ``theta`` on every row of X, written into z (n, B)."""
     cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], i, nblk, per
     cdef int failed = 0, st
-    cdef _Layout lay = _Layout(sizes, has_bias, B)
-    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
-    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    cdef _Layout lay = _model(sizes, has_bias, B, X.shape[1], n, -1, theta.shape[0])
     _check(z.shape[0] == n and z.shape[1] == B, "z must have shape (n_samples, n_models)")
     if n == 0:
         return
@@ -391,10 +397,7 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
     """
     cdef Py_ssize_t n = X.shape[0], B = theta.shape[1], i, nblk, per
     cdef int failed = 0, st
-    cdef _Layout lay = _Layout(sizes, has_bias, B)
-    _check(X.shape[1] == lay.net.d, f"X has {X.shape[1]} features, the model {lay.net.d}")
-    _check(y.shape[0] == n, f"y has {y.shape[0]} entries, X {n} rows")
-    _check(theta.shape[0] == lay.net.P, f"theta has {theta.shape[0]} rows, the model {lay.net.P} parameters")
+    cdef _Layout lay = _model(sizes, has_bias, B, X.shape[1], n, y.shape[0], theta.shape[0])
     _check(loss_sum.shape[0] == B and n_correct.shape[0] == B,
            "loss_sum and n_correct need one entry per model")
     _check(0 <= loss <= 3, f"unknown loss code {loss}")
