@@ -457,11 +457,12 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     stop = False
     while epochs_run < spec.epochs and not stop:
         block = [next(orders) for _ in range(min(max(span, 1), spec.epochs - epochs_run))]
-        if span and _fast_epochs(X, y, block, thetas, groups, lr, kargs, t, n_threads, records,
-                                 epochs_run, all_live, diverged_epoch, classify):
+        made = _fast_epochs(X, y, block, thetas, groups, lr, kargs, t, n_threads, records, epochs_run,
+                            all_live, diverged_epoch, classify) if span else None
+        if made is not None:
+            t += made
             for _ in block:
                 epochs_run += 1
-                t += _updates_per_epoch(n, spec)
                 if callback is not None:
                     callback(epochs_run, hist)
             continue
@@ -533,10 +534,6 @@ _ORDERS_MAX = 1_000_000
 _SNAPSHOT_MAX = 4_000_000
 
 
-def _updates_per_epoch(n, spec):
-    return -(-n // spec.batch_size)
-
-
 def _epoch_span(spec, backend, n, thetas, callback):
     """Epochs per call of the compiled core's whole-epoch path (0: epoch by epoch).
 
@@ -557,29 +554,30 @@ def _fast_epochs(X, y, block, thetas, groups, lr, kargs, t, n_threads, records, 
                  diverged_epoch, classify):
     """The epochs of ``block`` for every group in one kernel call each (train_epochs).
 
-    Returns False, with every group's parameters as they were, when any loss
-    or parameter is not finite: the caller then redoes these epochs one by one,
-    which handles divergence (training is deterministic, so nothing changes).
+    Returns the number of updates made; or None, with every group's parameters
+    as they were, when any loss or parameter is not finite: the caller then
+    redoes these epochs one by one, which handles divergence (training is
+    deterministic, so nothing changes).
     """
     k_sizes, bias, loss, batch, schedule, power_t = kargs
     orders = block[0][None, :] if all(o is block[0] for o in block) else np.stack(block)
     E, n = len(block), X.shape[0]
     snapshots = [th.copy() for th in thetas]
-    out = []
+    out, made = [], 0
     for g, theta in zip(groups, thetas):
         lh, ch, nh = (np.empty((E, theta.shape[1])) for _ in range(3))
-        core().train_epochs(X, y, orders, theta, k_sizes, bias, loss, batch, lr[g], schedule, power_t, t,
-                            lh, ch, nh, n_threads)
+        made = core().train_epochs(X, y, orders, theta, k_sizes, bias, loss, batch, lr[g], schedule,
+                                   power_t, t, lh, ch, nh, n_threads)
         if not (np.isfinite(lh).all() and np.isfinite(theta).all()):
             for th, snap in zip(thetas, snapshots):
                 th[...] = snap
-            return False
+            return None
         out.append((lh, ch, nh))
     for i, (g, (lh, ch, nh)) in enumerate(zip(groups, out)):
         live = None if all_live[i] else diverged_epoch[g] < 0
         for e in range(E):
             _record(records, g, done + e, live, classify, n, lh[e], ch[e], nh[e])
-    return True
+    return made
 
 
 def _record(records, g, e, live, classify, n, loss_sum, n_correct, norm):
