@@ -33,7 +33,7 @@ import zlib
 
 import numpy as np
 
-from . import datasets
+from . import datasets, reference
 from .diagnostics import (closed_form, direction, distinct_hidden_units, gradient,
                           gradient_at_init, hidden_activations)
 from .estimators import MLP, LinearRegression, LogisticRegression, Perceptron
@@ -1077,15 +1077,6 @@ def _collapse(Ws, bs):
     return cW, (cb if bs is not None else None)
 
 
-def _forward_z(Ws, bs, X):
-    H = X
-    for l, W in enumerate(Ws):
-        H = H @ W.T + (0 if bs is None else bs[l])
-        if l < len(Ws) - 1:
-            H = np.maximum(H, 0)
-    return H[:, 0]
-
-
 def _exp_equal(cfg):
     runs = []
     epochs = cfg.pick(30, 60)
@@ -1106,7 +1097,7 @@ def _exp_equal(cfg):
                 values = [int(np.unique(W).size) for W in m.weights_]
                 Wc, bc = _collapse(m.weights_, m.biases_)
                 z = m.decision_function(X)
-                zc = _forward_z(Wc, bc, X)
+                zc = reference.predict_raw(Wc, bc, X)
                 runs.append(dict(
                     data=name, hidden=list(hidden), c=c, bias=bias, epochs=epochs,
                     grad_distinct_values=[int(np.unique(g.params[f"W{l + 1}"]).size) for l in range(len(hidden) + 1)],
