@@ -61,9 +61,13 @@ ctypedef fused floating:
     float
     double
 
-# Lanes per thread block are rounded to this, so blocks never share a cache line.
+# Lanes per thread task are rounded to this, so tasks never share a cache line.
 DEF LANE_ALIGN = 16
-_LANE_ALIGN = LANE_ALIGN
+# Lanes per task with several threads: the widest group (float32, AVX2). Tasks
+# are handed out as threads free up (dynamic schedule): the two cores are
+# shared with other tenants, and a core slowed by them then takes fewer tasks
+# instead of holding back the other (a model's bits never depend on its task).
+DEF TASK_LANES = 32
 
 
 cdef inline int _train_block(const zi_net* net, const floating* X, const floating* y,
@@ -191,22 +195,18 @@ cdef Py_ssize_t _first_outside(const Py_ssize_t* idx, Py_ssize_t m, Py_ssize_t n
 
 
 cdef Py_ssize_t _block_size(Py_ssize_t B, int n_threads) noexcept:
-    """Lanes per thread block: B split over at most n_threads, aligned to LANE_ALIGN."""
-    cdef Py_ssize_t nt = (B + LANE_ALIGN - 1) // LANE_ALIGN, per
-    if n_threads < nt:
-        nt = n_threads
-    if nt < 1:
-        nt = 1
-    per = (B + nt - 1) // nt
-    return (per + LANE_ALIGN - 1) // LANE_ALIGN * LANE_ALIGN
+    """Lanes per task: all of B for one thread; else B split over n_threads, aligned to
+    LANE_ALIGN and at most TASK_LANES, so there are tasks to share out as threads free up."""
+    cdef Py_ssize_t per
+    if n_threads <= 1 or B <= LANE_ALIGN:
+        return B if B > 0 else 1
+    per = (B + n_threads - 1) // n_threads
+    per = (per + LANE_ALIGN - 1) // LANE_ALIGN * LANE_ALIGN
+    return per if per < TASK_LANES else TASK_LANES
 
 
-def _blocks(Py_ssize_t B, int n_threads):
-    """Split lanes into at most n_threads contiguous blocks aligned to LANE_ALIGN lanes."""
-    per = _block_size(B, n_threads)
-    starts = np.arange(0, B, per, dtype=np.intp)
-    stops = np.minimum(starts + per, B).astype(np.intp)
-    return starts, stops
+cdef inline int _team(Py_ssize_t nblk, int n_threads) noexcept nogil:
+    return <int>nblk if nblk < n_threads else n_threads
 
 
 def train_chunk(const floating[:, ::1] X, const floating[::1] y,
@@ -243,7 +243,7 @@ def train_chunk(const floating[:, ::1] X, const floating[::1] y,
                                   0, B, loss, batch_size, &lr[0], schedule, power_t, t0,
                                   &loss_sum[0], &n_correct[0])
         else:
-            for i in prange(nblk, schedule="static", num_threads=nblk):
+            for i in prange(nblk, schedule="dynamic", chunksize=1, num_threads=_team(nblk, n_threads)):
                 st = _train_block(net, &X[0, 0], &y[0], &order[0], n_order, &theta[0, 0],
                                   i * per, min(B, i * per + per) - i * per, loss, batch_size,
                                   &lr[0], schedule, power_t, t0, &loss_sum[0], &n_correct[0])
@@ -352,7 +352,7 @@ def train_epochs(const floating[:, ::1] X, const floating[::1] y,
                                    loss, batch_size, &lr[0], schedule, power_t, t0, E, &loss_hist[0, 0],
                                    &correct_hist[0, 0], &norm_hist[0, 0])
         else:
-            for i in prange(nblk, schedule="static", num_threads=nblk):
+            for i in prange(nblk, schedule="dynamic", chunksize=1, num_threads=_team(nblk, n_threads)):
                 st = _epochs_block(net, &X[0, 0], &y[0], &orders[0, 0], R, n_order, &theta[0, 0],
                                    i * per, min(B, i * per + per) - i * per, loss, batch_size, &lr[0],
                                    schedule, power_t, t0, E, &loss_hist[0, 0], &correct_hist[0, 0],
@@ -379,7 +379,7 @@ def forward(const floating[:, ::1] X, const floating[:, ::1] theta, sizes, bint 
         if nblk == 1:
             failed = _forward_block(net, &X[0, 0], n, &theta[0, 0], 0, B, &z[0, 0])
         else:
-            for i in prange(nblk, schedule="static", num_threads=nblk):
+            for i in prange(nblk, schedule="dynamic", chunksize=1, num_threads=_team(nblk, n_threads)):
                 st = _forward_block(net, &X[0, 0], n, &theta[0, 0], i * per,
                                     min(B, i * per + per) - i * per, &z[0, 0])
                 failed += st != 0   # a reduction: every block's status counts
@@ -411,7 +411,7 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
             failed = _evaluate_block(net, loss, &X[0, 0], &y[0], n, &theta[0, 0], 0, B,
                                      &loss_sum[0], &n_correct[0])
         else:
-            for i in prange(nblk, schedule="static", num_threads=nblk):
+            for i in prange(nblk, schedule="dynamic", chunksize=1, num_threads=_team(nblk, n_threads)):
                 st = _evaluate_block(net, loss, &X[0, 0], &y[0], n, &theta[0, 0], i * per,
                                      min(B, i * per + per) - i * per, &loss_sum[0], &n_correct[0])
                 failed += st != 0   # a reduction: every block's status counts

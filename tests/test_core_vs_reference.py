@@ -57,6 +57,25 @@ def test_thread_count_and_seed_order_do_not_change_results():
         assert Wa.tobytes() == Wc[::-1].tobytes()
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_more_tasks_than_threads_change_nothing(dtype):
+    """Several threads take tasks of at most 32 lanes as they free up (dynamic schedule):
+    100 models make 4 tasks, the last short; every result equals one thread's."""
+    import dataclasses
+    rng = np.random.default_rng(10)
+    spec, X, y, _, sh = draw_config(rng)
+    spec = dataclasses.replace(spec, dtype=dtype)
+    seeds = list(range(100))
+    a = train_many(spec, X, y, seeds, shuffle_seed=sh, n_threads=1)
+    for nt in (2, 3):
+        b = train_many(spec, X, y, seeds, shuffle_seed=sh, n_threads=nt)
+        for Wa, Wb in zip(a.weights, b.weights):
+            assert Wa.tobytes() == Wb.tobytes()
+        for key in ("loss", "update_norm"):
+            np.testing.assert_array_equal(a.history[key], b.history[key])
+        np.testing.assert_array_equal(a.final_loss, b.final_loss)
+
+
 def test_float32_close_to_float64():
     import dataclasses
     rng = np.random.default_rng(9)
