@@ -108,7 +108,7 @@ ZI_INLINE void ZFN(zk_loss)(int loss, const ZT* restrict out, double yy, ZT* res
 }
 
 /* lacc += the loss values of n kept samples, in sample order (in double). */
-static void ZFN(zk_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
+ZI_INLINE void ZFN(zk_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
                           const ZT* restrict k2, double* restrict lacc) {
     Py_ssize_t q, c;
     for (q = 0; q < n; q++)
@@ -286,13 +286,13 @@ ZI_INLINE void ZFN(zk_accumulate)(const zi_net* net, const ZT* restrict xs,
  * lacc/cacc accumulate loss and correct counts. Scratch: act0, act1, delta
  * (U * GL each), eta (GL), keep (2 * ZI_KEEP * GL), grad (P * GL,
  * batch_size > 1 only). */
-static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
-                          const Py_ssize_t* restrict order, Py_ssize_t n_order,
-                          ZT* restrict tl, int loss, Py_ssize_t batch_size,
-                          const ZT* restrict lr, int schedule, double power_t, long long t0,
-                          double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
-                          ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
-                          ZT* restrict grad) {
+ZI_INLINE void ZFN(zk_train_body)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+                                  const Py_ssize_t* restrict order, Py_ssize_t n_order,
+                                  ZT* restrict tl, int loss, Py_ssize_t batch_size,
+                                  const ZT* restrict lr, int schedule, double power_t, long long t0,
+                                  double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
+                                  ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
+                                  ZT* restrict grad) {
     Py_ssize_t nk = 0;
     const Py_ssize_t d = net->d, P = net->P;
     const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
@@ -341,6 +341,50 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
         start = stop;
     }
     ZFN(zk_flush_kept)(loss, keep, nk, lacc);
+}
+
+/* zk_train_body with the loss, batch size and schedule of a group's usual run
+ * (per-sample SGD, constant step) fixed at compile time: one function per
+ * loss, its branches folded (each a function of its own: one function
+ * holding every copy compiles worse). */
+#define ZK_DEFINE_FIXED(NAME, LOSS)                                                               \
+    __attribute__((noinline)) static void ZFN(NAME)(                                              \
+        const zi_net* net, const ZT* restrict X, const ZT* restrict y,                            \
+        const Py_ssize_t* restrict order, Py_ssize_t n_order, ZT* restrict tl,                    \
+        const ZT* restrict lr, long long t0, double* restrict lacc, double* restrict cacc,        \
+        ZT* act0, ZT* act1, ZT* restrict delta, ZT* restrict eta, ZT* restrict keep) {            \
+        ZFN(zk_train_body)(net, X, y, order, n_order, tl, LOSS, 1, lr, ZI_SCHEDULE_CONSTANT, 0.0, \
+                           t0, lacc, cacc, act0, act1, delta, eta, keep, NULL);                   \
+    }
+#if ZGL > 1
+ZK_DEFINE_FIXED(zk_train_logistic, ZI_LOSS_LOGISTIC)
+ZK_DEFINE_FIXED(zk_train_squared, ZI_LOSS_SQUARED)
+ZK_DEFINE_FIXED(zk_train_hinge, ZI_LOSS_HINGE)
+ZK_DEFINE_FIXED(zk_train_perceptron, ZI_LOSS_PERCEPTRON)
+#endif
+#undef ZK_DEFINE_FIXED
+
+static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+                          const Py_ssize_t* restrict order, Py_ssize_t n_order,
+                          ZT* restrict tl, int loss, Py_ssize_t batch_size,
+                          const ZT* restrict lr, int schedule, double power_t, long long t0,
+                          double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
+                          ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
+                          ZT* restrict grad) {
+#if ZGL > 1
+    if (batch_size == 1 && schedule == ZI_SCHEDULE_CONSTANT) {
+        void (*fixed)(const zi_net*, const ZT*, const ZT*, const Py_ssize_t*, Py_ssize_t, ZT*,
+                      const ZT*, long long, double*, double*, ZT*, ZT*, ZT*, ZT*, ZT*) =
+            loss == ZI_LOSS_LOGISTIC ? ZFN(zk_train_logistic)
+            : loss == ZI_LOSS_SQUARED ? ZFN(zk_train_squared)
+            : loss == ZI_LOSS_HINGE ? ZFN(zk_train_hinge)
+            : ZFN(zk_train_perceptron);
+        fixed(net, X, y, order, n_order, tl, lr, t0, lacc, cacc, act0, act1, delta, eta, keep);
+        return;
+    }
+#endif
+    ZFN(zk_train_body)(net, X, y, order, n_order, tl, loss, batch_size, lr, schedule, power_t, t0,
+                       lacc, cacc, act0, act1, delta, eta, keep, grad);
 }
 
 /* Outputs of the group on rows [0, n) of X: z[s * zs + k] for k < gn. */
