@@ -88,7 +88,8 @@ ZI_INLINE ZT ZFN(zs_loss)(int loss, ZT z, double yy, ZFN(zs_sums)* restrict a) {
 /* L = 1. th points at the model's parameters with stride S. (No vectorizer:
  * it would turn the in-order sum into a fold-left reduction with shuffles on
  * the latency chain.) */
-__attribute__((optimize("no-tree-vectorize"))) static int ZFN(zs_train_l1)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+#define ZS_NOVEC __attribute__((optimize("no-tree-vectorize")))
+ZS_NOVEC ZI_INLINE int ZFN(zs_train_l1_body)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
                             const Py_ssize_t* restrict order, Py_ssize_t n_order,
                             ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,
                             double power_t, long long t0, double* loss_sum, double* n_correct) {
@@ -196,7 +197,7 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
 }
 
 /* L = 2, H hidden units in lanes. */
-static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
+ZI_INLINE int ZFN(zs_train_l2_body)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
                             const Py_ssize_t* restrict order, Py_ssize_t n_order,
                             ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,
                             double power_t, long long t0, double* loss_sum, double* n_correct) {
@@ -311,6 +312,41 @@ static int ZFN(zs_train_l2)(const zi_net* net, const ZT* restrict X, const ZT* r
     free(buf);
     return 0;
 }
+
+/* zs_train_l1/l2: with a constant step, one compiled function per loss (its
+ * branches folded, as for the groups' zk_train; W_perc 100 -> 80 us); any
+ * other run takes the general body. Not the logistic loss: one model is
+ * latency-bound, and its folded copy ran slower (W_log 320 -> 370 us). */
+#define ZS_DEFINE_FIXED(ATTR, BODY, NAME, LOSS)                                                    \
+    ATTR __attribute__((noinline)) static int ZFN(NAME)(                                           \
+        const zi_net* net, const ZT* restrict X, const ZT* restrict y,                             \
+        const Py_ssize_t* restrict order, Py_ssize_t n_order, ZT* restrict th, Py_ssize_t S,       \
+        ZT lr, long long t0, double* loss_sum, double* n_correct) {                                \
+        return ZFN(BODY)(net, X, y, order, n_order, th, S, LOSS, lr, ZI_SCHEDULE_CONSTANT, 0.0,    \
+                         t0, loss_sum, n_correct);                                                 \
+    }
+#define ZS_DEFINE_DISPATCH(ATTR, BODY, NAME)                                                       \
+    ZS_DEFINE_FIXED(ATTR, BODY, NAME##_squared, ZI_LOSS_SQUARED)                                   \
+    ZS_DEFINE_FIXED(ATTR, BODY, NAME##_hinge, ZI_LOSS_HINGE)                                       \
+    ZS_DEFINE_FIXED(ATTR, BODY, NAME##_perceptron, ZI_LOSS_PERCEPTRON)                             \
+    ATTR static int ZFN(NAME)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,       \
+                              const Py_ssize_t* restrict order, Py_ssize_t n_order,                \
+                              ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,        \
+                              double power_t, long long t0, double* loss_sum,                      \
+                              double* n_correct) {                                                 \
+        if (schedule == ZI_SCHEDULE_CONSTANT && loss != ZI_LOSS_LOGISTIC)                          \
+            return (loss == ZI_LOSS_SQUARED ? ZFN(NAME##_squared)                                  \
+                    : loss == ZI_LOSS_HINGE   ? ZFN(NAME##_hinge)                                  \
+                                              : ZFN(NAME##_perceptron))(                           \
+                net, X, y, order, n_order, th, S, lr, t0, loss_sum, n_correct);                    \
+        return ZFN(BODY)(net, X, y, order, n_order, th, S, loss, lr, schedule, power_t, t0,        \
+                         loss_sum, n_correct);                                                     \
+    }
+ZS_DEFINE_DISPATCH(ZS_NOVEC, zs_train_l1_body, zs_train_l1)
+ZS_DEFINE_DISPATCH(, zs_train_l2_body, zs_train_l2)
+#undef ZS_DEFINE_DISPATCH
+#undef ZS_DEFINE_FIXED
+#undef ZS_NOVEC
 
 #undef ZFN
 #undef ZCAT
