@@ -291,13 +291,13 @@ ZI_INLINE void ZFN(zk_accumulate)(const zi_net* net, const ZT* restrict xs,
  * lacc/cacc accumulate loss and correct counts. Scratch: act0, act1, delta
  * (U * GL each), eta (GL), keep (2 * ZI_KEEP * GL), grad (P * GL,
  * batch_size > 1 only). */
-ZI_INLINE void ZFN(zk_train_body)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
-                                  const Py_ssize_t* restrict order, Py_ssize_t n_order,
-                                  ZT* restrict tl, int loss, Py_ssize_t batch_size,
-                                  const ZT* restrict lr, int schedule, double power_t, long long t0,
-                                  double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
-                                  ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
-                                  ZT* restrict grad) {
+#define ZK_TRAIN_PARAMS                                                                     \
+    const zi_net *net, const ZT *restrict X, const ZT *restrict y,                          \
+        const Py_ssize_t *restrict order, Py_ssize_t n_order, ZT *restrict tl, int loss,    \
+        Py_ssize_t batch_size, const ZT *restrict lr, int schedule, double power_t,         \
+        long long t0, double *restrict lacc, double *restrict cacc, ZT *act0, ZT *act1,     \
+        ZT *restrict delta, ZT *restrict eta, ZT *restrict keep, ZT *restrict grad
+ZI_INLINE void ZFN(zk_train_body)(ZK_TRAIN_PARAMS) {
     Py_ssize_t nk = 0;
     const Py_ssize_t d = net->d, P = net->P;
     const Py_ssize_t oout = net->off_a[net->L - 1] * ZGL;
@@ -369,13 +369,7 @@ ZK_DEFINE_FIXED(zk_train_perceptron, ZI_LOSS_PERCEPTRON)
 #endif
 #undef ZK_DEFINE_FIXED
 
-static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,
-                          const Py_ssize_t* restrict order, Py_ssize_t n_order,
-                          ZT* restrict tl, int loss, Py_ssize_t batch_size,
-                          const ZT* restrict lr, int schedule, double power_t, long long t0,
-                          double* restrict lacc, double* restrict cacc, ZT* act0, ZT* act1,
-                          ZT* restrict delta, ZT* restrict eta, ZT* restrict keep,
-                          ZT* restrict grad) {
+static void ZFN(zk_train)(ZK_TRAIN_PARAMS) {
 #if ZGL > 1
     if (batch_size == 1 && schedule == ZI_SCHEDULE_CONSTANT) {
         void (*fixed)(const zi_net*, const ZT*, const ZT*, const Py_ssize_t*, Py_ssize_t, ZT*,
@@ -391,6 +385,7 @@ static void ZFN(zk_train)(const zi_net* net, const ZT* restrict X, const ZT* res
     ZFN(zk_train_body)(net, X, y, order, n_order, tl, loss, batch_size, lr, schedule, power_t, t0,
                        lacc, cacc, act0, act1, delta, eta, keep, grad);
 }
+#undef ZK_TRAIN_PARAMS
 
 /* Outputs of the group on rows [0, n) of X: z[s * zs + k] for k < gn. */
 static void ZFN(zk_outputs)(const zi_net* net, const ZT* restrict X, Py_ssize_t n,
