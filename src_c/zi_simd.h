@@ -9,7 +9,7 @@
  *
  * zi_exp_* and zi_log1p01_* are the exp and log1p used by the logistic loss in
  * every path (scalar and vector), so single-model and batched runs agree bit
- * for bit; both are accurate to about one ulp.
+ * for bit; exp is accurate to 2 ulp (1.74 measured), log1p to about one ulp.
  */
 #ifndef ZI_SIMD_H
 #define ZI_SIMD_H
@@ -111,8 +111,10 @@ static const double zi_exp_tab[ZI_EXP_N] = {
 };
 ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
 
-/* e^x, x <= ~709; 0 below -745.2; NaN stays NaN; about one ulp (results
- * below 2^-1022 to a few units of the smallest subnormal). kd = round(64 x /
+/* e^x, x <= ~709; 0 below -745.2; NaN stays NaN; within 2 ulp (1.74 at most
+ * over 20 million points of [-700, 0]: the form below trades ~0.5 ulp for a
+ * shorter chain; results below 2^-1022 to a few units of the smallest
+ * subnormal). kd = round(64 x /
  * ln2) = 64 k + j, r = x - kd ln2/64 (Cody-Waite, |r| <= ln2/128), e^x =
  * 2^k 2^(j/64) e^r with e^r - 1 by its Taylor polynomial of degree 5. The
  * latency from x is short (it is on the chain of every logistic step): the
