@@ -114,9 +114,9 @@ ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
 /* e^x, x <= ~709; 0 below -745.2; NaN stays NaN; within 2 ulp (1.74 at most
  * over 20 million points of [-700, 0]: the form below trades ~0.5 ulp for a
  * shorter chain; results below 2^-1022 to a few units of the smallest
- * subnormal). kd = round(64 x /
- * ln2) = 64 k + j, r = x - kd ln2/64 (Cody-Waite, |r| <= ln2/128), e^x =
- * 2^k 2^(j/64) e^r with e^r - 1 by its Taylor polynomial of degree 5. The
+ * subnormal). kd = round(64 x / ln2) = 64 k + j, r = x - kd ln2/64
+ * (Cody-Waite, |r| <= ln2/128), e^x = 2^k 2^(j/64) e^r with e^r - 1 by its
+ * Taylor polynomial of degree 5. The
  * latency from x is short (it is on the chain of every logistic step): the
  * scale sc = 2^k 2^(j/64) multiplies r and the higher terms q apart, and
  * (sc + sc r) + sc q needs one step less after q than sc + sc (r + q); 2^k
