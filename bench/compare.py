@@ -113,6 +113,27 @@ def measure_peak():
     return out
 
 
+# BENCH.md's float64 peak of this machine kind (GFLOP/s a core, same FMA loop).
+BENCH_PEAK_F64 = 51.0
+
+
+def settle_peak(first, second):
+    """The peak used for % of peak: the higher of the measurements at the start and
+    at the end of the run, and never below BENCH.md's figure for this machine kind.
+
+    Other tenants' load only ever lowers a measured peak, and a low peak inflates
+    every % of peak (one run measured 28 GFLOP/s a core and put S_mlp at 70%)."""
+    out = dict(first)
+    if second.get("method") is not None:
+        for k in ("f64_core", "f32_core", "f64_all_measured", "f32_all_measured"):
+            out[k] = max(first[k], second[k])
+    out["f64_measured"], out["f32_measured"] = out["f64_core"], out["f32_core"]
+    if out["f64_core"] < BENCH_PEAK_F64:
+        out["f32_core"] *= BENCH_PEAK_F64 / out["f64_core"]
+        out["f64_core"] = BENCH_PEAK_F64
+    return out
+
+
 def peak_for(peak, dtype, cores):
     """Peak of ``cores`` cores: per-core figure times cores (the physical limit;
     the measured all-core figure is printed too, it drops when a neighbour is busy)."""
@@ -722,7 +743,9 @@ def render(env, peak, tables, notes, mem, tgt, elapsed):
     L.append("- zi-core: " + ", ".join(f"{k}={v}" for k, v in env["zi"].items()))
     L.append("- peers: " + ", ".join(f"{k} {v}" for k, v in env["peers"].items()))
     L.append(f"- FLOP peak per core: **{peak['f64_core']:.1f} GFLOP/s float64**, {peak['f32_core']:.1f} float32 "
-             f"({peak['method']}); {ALL}-core peak taken as {ALL} x that. Measured with all "
+             f"(the higher of {peak['method']} at the start and at the end of the run: "
+             f"{peak['f64_measured']:.1f} / {peak['f32_measured']:.1f}; never below BENCH.md's "
+             f"{BENCH_PEAK_F64:.0f} GFLOP/s float64); {ALL}-core peak taken as {ALL} x that. Measured with all "
              f"{peak['threads_all']} threads at once: {peak['f64_all_measured']:.1f} / {peak['f32_all_measured']:.1f} "
              "GFLOP/s (lower when the neighbour core is busy: the machine is shared).")
     L.append(f"- whole run: {elapsed / 60:.1f} min; times are medians over repeats, in one process, same data.")
@@ -916,9 +939,6 @@ def main(argv=None):
         if name in JAX_RUNS:
             log(f"[{name}] head to head with JAX, alternating rounds")
             h2h[name] = head_to_head(name, rounds=H2H_ROUNDS)
-            notes.setdefault(name, []).append(h2h_note(h2h[name], peak, name))
-    for name, rows in tables.items():
-        fill_rates(name, rows, peak)
     if "S_mlp" in results and "W_mlp" in results:
         single = all_params(results["W_mlp"][("float64", 1)])[0]
         batched = all_params(results["S_mlp"][("float64", None)])[0]
@@ -943,6 +963,12 @@ def main(argv=None):
             f"(float64, setup included; per epoch): 1 thread best {fmt_t(min(scaling['one']))}, median {fmt_t(np.median(scaling['one']))}; "
             f"{ALL} threads best {fmt_t(min(scaling['all']))}, median {fmt_t(np.median(scaling['all']))}; "
             f"speed-up {min(scaling['one']) / min(scaling['all']):.2f}x (best) / {med:.2f}x (median).")
+    peak = settle_peak(peak, measure_peak())
+    log("peak at the end; used:", peak)
+    for name, rows in tables.items():
+        fill_rates(name, rows, peak)
+    for name, h in h2h.items():
+        notes.setdefault(name, []).insert(0, h2h_note(h, peak, name))
     tgt = targets(tables, mem, peak, scaling, h2h)
     elapsed = time.perf_counter() - t_start
     block = render(env, peak, tables, notes, mem, tgt, elapsed)
