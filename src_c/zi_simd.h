@@ -185,8 +185,7 @@ ZI_INLINE v2d zi_tab_v2d(v2di j) { return (v2d){zi_exp_tab[j[0]], zi_exp_tab[j[1
 #include <smmintrin.h>
 ZI_INLINE double zi_round_d(double a, double t) {
     (void)t;
-    return _mm_cvtsd_f64(_mm_round_sd(_mm_setzero_pd(), _mm_set_sd(a),
-                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    return __builtin_roundeven(a); /* one roundsd (no move to clear the upper lane) */
 }
 ZI_INLINE v2d zi_round_v2d(v2d a, v2d t) {
     (void)t;
