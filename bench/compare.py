@@ -202,7 +202,7 @@ def zi_rows(name, repeats, ref_epochs=SLOW_EPOCHS):
     return rows, results
 
 
-def thread_scaling(name="S_mlp", pairs=7, epochs=10):
+def thread_scaling(name="S_mlp", pairs=7, epochs=None):
     """Time of whole ``train_many`` runs with 1 thread and with all, alternating.
 
     The cores are shared with other tenants, whose load comes and goes; runs
@@ -211,7 +211,8 @@ def thread_scaling(name="S_mlp", pairs=7, epochs=10):
     so the ratio errs low), not differences of runs, which noise can bend
     either way. Returns each side's times per epoch.
     """
-    spec, X, y, seeds = workloads.get(name, epochs=epochs)
+    spec, X, y, seeds = workloads.get(name, epochs=epochs)  # default: the workload's 20 epochs
+    epochs = spec.epochs
     times = {1: [], ALL: []}
     for i in range(pairs):
         for nt in ((1, ALL) if i % 2 == 0 else (ALL, 1)):
