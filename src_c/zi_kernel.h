@@ -330,6 +330,14 @@ static void zi_sums_out(const double* acc, Py_ssize_t G, Py_ssize_t gn, double* 
 ZI_DEFINE_PACK(double, d)
 ZI_DEFINE_PACK(float, f)
 
+/* FN's instantiation for a group of G lanes (1, VL, 2 VL or 4 VL: suffixes
+ * G1, GA, GB, GC), called with the remaining arguments. */
+#define ZI_BY_GROUP(G, VL, FN, G1, GA, GB, GC, ...)                                                \
+    ((G) == 1            ? FN##_##G1(__VA_ARGS__)                                                  \
+     : (G) == (VL)       ? FN##_##GA(__VA_ARGS__)                                                  \
+     : (G) == 2 * (VL)   ? FN##_##GB(__VA_ARGS__)                                                  \
+                         : FN##_##GC(__VA_ARGS__))
+
 #define ZI_DEFINE_BLOCK(T, SUF, VL, G1, GA, GB, GC)                                                \
     static int zi_train_block_##SUF(const zi_net* net, const T* X, const T* y,                     \
                                     const Py_ssize_t* order, Py_ssize_t n_order, T* theta,         \
@@ -375,22 +383,9 @@ ZI_DEFINE_PACK(float, f)
             zi_sums_in(acc, G, gn, loss_sum + g0, n_correct + g0);                                 \
             for (k = 0; k < G; k++)                                                                \
                 lr_l[k] = k < gn ? lr[g0 + k] : 0;                                                 \
-            if (G == 1)                                                                            \
-                zk_train_##G1(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
-                              grad);                                                               \
-            else if (G == (VL))                                                                    \
-                zk_train_##GA(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
-                              grad);                                                               \
-            else if (G == 2 * (VL))                                                                \
-                zk_train_##GB(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
-                              grad);                                                               \
-            else                                                                                   \
-                zk_train_##GC(net, X, y, order, n_order, tl, loss, batch_size, lr_l, schedule,     \
-                              power_t, t0, acc, acc + G, act0, act1, delta, eta, keep,             \
-                              grad);                                                               \
+            ZI_BY_GROUP(G, VL, zk_train, G1, GA, GB, GC, net, X, y, order, n_order, tl, loss,      \
+                        batch_size, lr_l, schedule, power_t, t0, acc, acc + G, act0, act1,         \
+                        delta, eta, keep, grad);                                                   \
             zi_unpack_##SUF(tl, net->B, P, g0, gn, G, theta);                                      \
             zi_sums_out(acc, G, gn, loss_sum + g0, n_correct + g0);                                \
         }                                                                                          \
@@ -412,14 +407,8 @@ ZI_DEFINE_PACK(float, f)
         for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
             gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
             zi_pack_##SUF(theta, net->B, P, g0, gn, G, tl);                                        \
-            if (G == 1)                                                                            \
-                zk_outputs_##G1(net, X, n, tl, act, z + g0, net->B, gn);                           \
-            else if (G == (VL))                                                                    \
-                zk_outputs_##GA(net, X, n, tl, act, z + g0, net->B, gn);                           \
-            else if (G == 2 * (VL))                                                                \
-                zk_outputs_##GB(net, X, n, tl, act, z + g0, net->B, gn);                           \
-            else                                                                                   \
-                zk_outputs_##GC(net, X, n, tl, act, z + g0, net->B, gn);                           \
+            ZI_BY_GROUP(G, VL, zk_outputs, G1, GA, GB, GC, net, X, n, tl, act, z + g0, net->B,    \
+                        gn);                                                                       \
         }                                                                                          \
         free(tl); free(act);                                                                       \
         return 0;                                                                                  \
@@ -446,14 +435,8 @@ ZI_DEFINE_PACK(float, f)
             gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
             zi_pack_##SUF(theta, net->B, P, g0, gn, G, tl);                                        \
             zi_sums_in(acc, G, gn, loss_sum + g0, n_correct + g0);                                 \
-            if (G == 1)                                                                            \
-                zk_evaluate_##G1(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
-            else if (G == (VL))                                                                    \
-                zk_evaluate_##GA(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
-            else if (G == 2 * (VL))                                                                \
-                zk_evaluate_##GB(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
-            else                                                                                   \
-                zk_evaluate_##GC(net, loss, X, y, n, tl, act, dout, keep, acc, acc + G);           \
+            ZI_BY_GROUP(G, VL, zk_evaluate, G1, GA, GB, GC, net, loss, X, y, n, tl, act, dout,     \
+                        keep, acc, acc + G);                                                       \
             zi_sums_out(acc, G, gn, loss_sum + g0, n_correct + g0);                                \
         }                                                                                          \
         free(tl); free(act); free(dout); free(keep); free(acc);                                    \
