@@ -124,9 +124,8 @@ def settle_peak(first, second):
     Other tenants' load only ever lowers a measured peak, and a low peak inflates
     every % of peak (one run measured 28 GFLOP/s a core and put S_mlp at 70%)."""
     out = dict(first)
-    if second.get("method") is not None:
-        for k in ("f64_core", "f32_core", "f64_all_measured", "f32_all_measured"):
-            out[k] = max(first[k], second[k])
+    for k in ("f64_core", "f32_core", "f64_all_measured", "f32_all_measured"):
+        out[k] = max(first[k], second[k])
     out["f64_measured"], out["f32_measured"] = out["f64_core"], out["f32_core"]
     if out["f64_core"] < BENCH_PEAK_F64:
         out["f32_core"] *= BENCH_PEAK_F64 / out["f64_core"]
@@ -603,7 +602,12 @@ def head_to_head(name, rounds):
     for i in range(rounds):
         for side in ((zi_side, jax_run) if i % 2 == 0 else (jax_run, zi_side)):
             (zi if side is zi_side else jx).append(side())
-    return {"zi": zi, "jax": jx, "rounds": rounds}
+    return {"zi": zi, "jax": jx, "rounds": rounds, "cores": ALL if len(seeds) > 1 else 1}
+
+
+def h2h_pct(h, peak, name):
+    """% of the peak of zi-core's best head-to-head round (float64, the cores it may use)."""
+    return workloads.flops_per_epoch(name) / min(h["zi"]) / 1e9 / peak_for(peak, "float64", h["cores"]) * 100
 
 
 # ------------------------------------------------------------------ S_mlp_big
@@ -665,8 +669,7 @@ def workload_table(name, rows, basis_key):
 def h2h_note(h, peak, name):
     """One line on a workload's head-to-head rounds."""
     zi, jx = np.array(h["zi"]), np.array(h["jax"])
-    pct = workloads.flops_per_epoch(name) / zi.min() / 1e9 / peak_for(
-        peak, "float64", ALL if len(workloads.get(name)[3]) > 1 else 1) * 100
+    pct = h2h_pct(h, peak, name)
     return (f"Head to head with JAX, {h['rounds']} alternating rounds (float64, zi-core as `fit` calls it): "
             f"zi-core best {fmt_t(zi.min())}, median {fmt_t(np.median(zi))} ({pct:.2g}% of peak at its best); "
             f"JAX best {fmt_t(jx.min())}, median {fmt_t(np.median(jx))}; zi-core faster by "
@@ -715,8 +718,7 @@ def targets(tables, mem, peak, scaling=None, h2h=None):
         pct = srow["gflops"] / peak_for(peak, "float64", ALL) * 100
         how = " (the table's median)"
         if "S_mlp" in h2h:
-            pct = workloads.flops_per_epoch("S_mlp") / min(h2h["S_mlp"]["zi"]) / 1e9 / peak_for(
-                peak, "float64", ALL) * 100
+            pct = h2h_pct(h2h["S_mlp"], peak, "S_mlp")
             how = f" (best of the {h2h['S_mlp']['rounds']} head-to-head rounds)"
         out.append(("5", f"S_mlp: >= 40% of the {ALL}-core float64 FLOP peak{how}", pct, pct >= 40))
     r = ratio(zi("S_mlp"), t("S_mlp", f"zi_float32_{ALL}"))
