@@ -116,11 +116,11 @@ ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
  * shorter chain; results below 2^-1022 to a few units of the smallest
  * subnormal). kd = round(64 x / ln2) = 64 k + j, r = x - kd ln2/64
  * (Cody-Waite, |r| <= ln2/128), e^x = 2^k 2^(j/64) e^r with e^r - 1 by its
- * Taylor polynomial of degree 5. The
- * latency from x is short (it is on the chain of every logistic step): the
- * scale sc = 2^k 2^(j/64) multiplies r and the higher terms q apart, and
- * (sc + sc r) + sc q needs one step less after q than sc + sc (r + q); 2^k
- * is applied in two halves so no intermediate overflows or underflows. */
+ * Taylor polynomial of degree 5. The latency from x is short (it is on the
+ * chain of every logistic step): the scale sc = 2^k 2^(j/64) multiplies r
+ * and the higher terms q apart, and (sc + sc r) + sc q needs one step less
+ * after q than sc + sc (r + q); 2^k is applied in two halves so no
+ * intermediate overflows or underflows. */
 #define ZI_DEFINE_EXP(NAME, T, IT, UT, SPLAT, BITS, FROMBITS, SEL, TAB, ROUND)     \
     ZI_INLINE T NAME(T x) {                                                       \
         const T t = x * SPLAT(ZI_N_LN2) + SPLAT(ZI_SHIFT);                        \

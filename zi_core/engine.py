@@ -601,14 +601,10 @@ def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threa
     chunk = max(spec.batch_size, chunk - chunk % spec.batch_size)
     loss_sum, n_correct = np.zeros(B), np.zeros(B)
     before = theta.astype(np.float64)
-    if chunk >= len(order):  # one call: no slicing
-        made = _run_chunk(backend, spec, X, y, order, theta, sizes, kargs, lr, t, loss_sum, n_correct,
-                          n_threads)
-    else:
-        made = 0
-        for lo in range(0, len(order), chunk):
-            made += _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
-                               t + made, loss_sum, n_correct, n_threads)
+    made = 0
+    for lo in range(0, len(order), chunk):
+        made += _run_chunk(backend, spec, X, y, order[lo:lo + chunk], theta, sizes, kargs, lr,
+                           t + made, loss_sum, n_correct, n_threads)
     if backend == "cython":  # the arithmetic of train_epochs' norms, whichever path a group takes
         norm = np.empty(B)
         core().update_norms(before, theta, norm)
