@@ -55,7 +55,12 @@ from common import all_params, rel_diff, timed_train  # noqa: E402
 
 MARK_BEGIN = "<!-- compare.py results: begin -->"
 MARK_END = "<!-- compare.py results: end -->"
+# Alternating rounds: at least H2H_ROUNDS, then more while they fit in
+# H2H_SECONDS (at most H2H_MAX): the neighbours' load comes in bursts of
+# minutes, and more rounds give both sides the same better chance of a quiet one.
 H2H_ROUNDS = 7
+H2H_SECONDS = 15.0
+H2H_MAX = 41
 SLOW_EPOCHS = 2       # epochs run by the slow per-sample Python loops
 REF_SEEDS = 4         # S_mlp reference: models run (one after another), then x 256 / 4
 ALL = engine.default_threads()
@@ -201,7 +206,17 @@ def zi_rows(name, repeats, ref_epochs=SLOW_EPOCHS):
     return rows, results
 
 
-def thread_scaling(name="S_mlp", pairs=7, epochs=None):
+def _rounds(one_round):
+    """Call one_round(i) for i = 0, 1, ...: at least H2H_ROUNDS times, then while one
+    more still fits in H2H_SECONDS (at most H2H_MAX); returns the count."""
+    t0, i = time.perf_counter(), 0
+    while i < H2H_ROUNDS or (i < H2H_MAX and (time.perf_counter() - t0) * (i + 1) / i <= H2H_SECONDS):
+        one_round(i)
+        i += 1
+    return i
+
+
+def thread_scaling(name="S_mlp", epochs=None):
     """Time of whole ``train_many`` runs with 1 thread and with all, alternating.
 
     The cores are shared with other tenants, whose load comes and goes; runs
@@ -213,11 +228,13 @@ def thread_scaling(name="S_mlp", pairs=7, epochs=None):
     spec, X, y, seeds = workloads.get(name, epochs=epochs)  # default: the workload's 20 epochs
     epochs = spec.epochs
     times = {1: [], ALL: []}
-    for i in range(pairs):
+
+    def pair(i):
         for nt in ((1, ALL) if i % 2 == 0 else (ALL, 1)):
             t0 = time.perf_counter()
             engine.train_many(spec, X, y, seeds, n_threads=nt)
             times[nt].append((time.perf_counter() - t0) / epochs)
+    pairs = _rounds(pair)
     return {"one": times[1], "all": times[ALL], "pairs": pairs, "epochs": epochs}
 
 
@@ -583,7 +600,7 @@ def jax_row(name, repeats, zi_full):
 JAX_RUNS = {}
 
 
-def head_to_head(name, rounds):
+def head_to_head(name):
     """zi-core (float64, all threads, as ``fit`` calls it) and JAX's compiled call, timed in
     alternating rounds; each side's seconds per epoch, round by round.
 
@@ -599,9 +616,11 @@ def head_to_head(name, rounds):
     def zi_side():
         return timed_train(spec, X, y, seeds)[1]
     zi, jx = [], []
-    for i in range(rounds):
+
+    def one_round(i):
         for side in ((zi_side, jax_run) if i % 2 == 0 else (jax_run, zi_side)):
             (zi if side is zi_side else jx).append(side())
+    rounds = _rounds(one_round)
     return {"zi": zi, "jax": jx, "rounds": rounds, "cores": ALL if len(seeds) > 1 else 1}
 
 
@@ -887,6 +906,9 @@ def main(argv=None):
     ap.add_argument("--json", default=None, help="also dump every measurement to this JSON file")
     a = ap.parse_args(argv)
     repeats = 3 if a.quick else a.repeats
+    if a.quick:
+        global H2H_SECONDS
+        H2H_SECONDS = 4.0
     names = [n for n in workloads.NAMES if not a.only or n in a.only.split(",")]
     t_start = time.perf_counter()
     env = environment()
@@ -941,7 +963,7 @@ def main(argv=None):
     for name in tables:
         if name in JAX_RUNS:
             log(f"[{name}] head to head with JAX, alternating rounds")
-            h2h[name] = head_to_head(name, rounds=H2H_ROUNDS)
+            h2h[name] = head_to_head(name)
     if "S_mlp" in results and "W_mlp" in results:
         single = all_params(results["W_mlp"][("float64", 1)])[0]
         batched = all_params(results["S_mlp"][("float64", None)])[0]

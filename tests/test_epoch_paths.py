@@ -53,7 +53,7 @@ def test_several_calls_of_several_epochs(monkeypatch):
     spec = ModelSpec(hidden=(5,), epochs=11, shuffle=True, lr_schedule="invscaling")
     whole = train_many(spec, X, y, range(7), shuffle_seed=3)
     P = engine.offsets(spec.sizes(4), True)[1]
-    monkeypatch.setattr(engine, "_EPOCHS_WORK", 3 * 30 * P * 7)  # three epochs a call: 3 + 3 + 3 + 2
+    monkeypatch.setattr(engine, "_SPAN_WORK", 3 * 30 * P * 7)  # three epochs a call: 3 + 3 + 3 + 2
     _same(whole, train_many(spec, X, y, range(7), shuffle_seed=3))
 
 
@@ -108,7 +108,7 @@ def test_blocks_after_a_divergence_keep_the_frozen_models(monkeypatch):
                      init="normal(0, 1.0)")
     slow = _epoch_by_epoch(monkeypatch, spec, X, y * 5, range(6))
     P = engine.offsets(spec.sizes(3), True)[1]
-    monkeypatch.setattr(engine, "_EPOCHS_WORK", 2 * 50 * P * 6)
+    monkeypatch.setattr(engine, "_SPAN_WORK", 2 * 50 * P * 6)
     fast = train_many(spec, X, y * 5, range(6))
     assert list(fast.diverged_epoch) == [-1, -1, 2, 1, 1, 1]
     assert np.isnan(fast.history["loss"][2:, 2:]).all() and np.isfinite(fast.history["loss"][:2]).all()

@@ -82,12 +82,17 @@ class ModelSpec:
 
 @dataclasses.dataclass
 class BatchResult:
-    """Results of ``train_many``: arrays with the model index first."""
+    """Results of ``train_many``: arrays with the model index first.
+
+    ``initial_weights`` and ``initial_biases`` are computed on first access for
+    large batches with named initializers (``_Regenerate``): they are a
+    function of the seeds, and holding them from the start would double the
+    memory of a big sweep.
+    """
 
     weights: list
     biases: object
-    initial_weights: list
-    initial_biases: object
+    _initial: object = dataclasses.field(repr=False)  # (W0, b0), or a _Regenerate to call once
     history: dict
     diverged: np.ndarray
     diverged_epoch: np.ndarray
@@ -100,6 +105,21 @@ class BatchResult:
 
     def __len__(self):
         return len(self.init_seeds)
+
+    def _initial_params(self):
+        if isinstance(self._initial, _Regenerate):
+            self._initial = self._initial()
+        return self._initial
+
+    @property
+    def initial_weights(self):
+        """Initial W_l per layer, (B, out, in) each."""
+        return self._initial_params()[0]
+
+    @property
+    def initial_biases(self):
+        """Initial b_l per layer, (B, out) each (None without biases)."""
+        return self._initial_params()[1]
 
     def flat_params(self):
         """Final parameters as one row per model, (B, P): per layer W_l row by row, then b_l."""
@@ -168,15 +188,18 @@ def _rng(seed, key):
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
 
 
-def initial_theta(spec, n_features, init_seeds):
-    """theta (P, B) of initial parameters; model b depends only on init_seeds[b]."""
+def initial_theta(spec, n_features, init_seeds, out=None):
+    """theta (P, B) of initial parameters; model b depends only on init_seeds[b].
+
+    ``out``: a C-contiguous (P, B) array of the spec's dtype to fill and return.
+    """
     sizes = spec.sizes(n_features)
     L = len(sizes) - 1
     w_inits = _per_layer(spec.init, L, "init")
     b_inits = _per_layer(spec.bias_init, L, "bias_init") if spec.bias else None
     offs, P = offsets(sizes, spec.bias)
     seeds = list(init_seeds)
-    theta = np.empty((P, len(seeds)), dtype=DTYPES[spec.dtype])
+    theta = np.empty((P, len(seeds)), dtype=DTYPES[spec.dtype]) if out is None else out
     # (initializer, shape, spawn key, argument, layer, first row of theta) per
     # parameter block, in the order every seed has always drawn them.
     blocks = []
@@ -196,6 +219,34 @@ def initial_theta(spec, n_features, init_seeds):
     if fast:
         _draw_rest(theta, blocks, seeds[1:])
     return theta
+
+
+# Parameters of all models from which a result draws its initial parameters again
+# when asked (_Regenerate) instead of keeping a copy from the start.
+_REGENERATE_MIN = 1 << 20
+
+
+def _regenerable(spec, n_params):
+    """Whether a batch's initial parameters are better drawn again than kept: many
+    of them, and initializers given by name (a user's object could change or
+    draw differently the second time)."""
+    names = [v for v in (spec.init, spec.bias_init)
+             for v in (v if isinstance(v, (list, tuple)) else [v])]
+    return n_params >= _REGENERATE_MIN and all(isinstance(v, str) for v in names)
+
+
+class _Regenerate:
+    """The initial parameters of a batch, drawn again from its seeds: the same bits (SPEC 4)."""
+
+    def __init__(self, spec, n_features, seeds, groups):
+        self.spec, self.n_features = dataclasses.replace(spec), n_features
+        self.seeds, self.groups = np.array(seeds), groups
+
+    def __call__(self):
+        spec, d = self.spec, self.n_features
+        # a group at a time: never a second copy of everything
+        return _gather((initial_theta(spec, d, self.seeds[g]) for g in self.groups), self.groups,
+                       spec.sizes(d), spec.bias, DTYPES[spec.dtype])
 
 
 def _draw(initializer, shape, seed, key, what, layer):
@@ -439,9 +490,16 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     B = len(seeds)
     sizes = spec.sizes(d)
     n_threads = default_threads() if n_threads is None else int(n_threads)
-    groups = _groups(B, offsets(sizes, spec.bias)[1])
-    thetas = [initial_theta(spec, d, seeds[g]) for g in groups]
-    W0, b0 = _gather(thetas, groups, sizes, spec.bias)
+    P = offsets(sizes, spec.bias)[1]
+    groups = _groups(B, P)
+    # Every group's theta (P, B_g) is a view of one buffer, over the span its models
+    # take in a (B, P) array: at the end each is transposed in place, and the
+    # final weights are views of that (no second copy of a big batch).
+    params = np.empty(B * P, dtype=DTYPES[spec.dtype])
+    thetas = [initial_theta(spec, d, seeds[g], out=params[g.start * P:g.stop * P].reshape(P, -1))
+              for g in groups]
+    initial = (_Regenerate(spec, d, seeds, groups) if _regenerable(spec, B * P)
+               else _gather(thetas, groups, sizes, spec.bias, DTYPES[spec.dtype]))
     lr = np.full(B, spec.lr, dtype=thetas[0].dtype)
     # One array behind the four history records: one write per group and epoch.
     records = np.full((4, B, spec.epochs), np.nan)
@@ -508,9 +566,11 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     final_acc[diverged] = np.nan
     converged = _converged(spec, hist) & ~diverged
 
-    Ws, bs = _gather(thetas, groups, sizes, spec.bias)
+    for theta in thetas:  # (P, B_g) -> (B_g, P) over the same span
+        theta.reshape(-1)[:] = theta.T.ravel()
+    Ws, bs = unpack(params.reshape(B, P).T, sizes, spec.bias)
     result = BatchResult(
-        weights=Ws, biases=bs, initial_weights=W0, initial_biases=b0,
+        weights=Ws, biases=bs, _initial=initial,
         history=hist, diverged=diverged, diverged_epoch=diverged_epoch,
         final_loss=final_loss, final_accuracy=final_acc, converged=converged,
         wall_time=time.perf_counter() - t_start, init_seeds=seeds, epochs_run=epochs_run)
@@ -524,9 +584,14 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     return result
 
 
-# Work (samples x parameters x models) one call of several whole epochs may take: tens
-# of ms, so Ctrl-C is still answered quickly.
+# Work (samples x parameters x models) of one epoch above which epochs are trained
+# in chunks (a few tens of ms each), so Ctrl-C is still answered quickly.
 _EPOCHS_WORK = 4 * _CHUNK_WORK
+# Work one call of several whole epochs may take: S_mlp's 20 epochs (256 models,
+# ~0.12 s) in one call, which saves each epoch's thread-team start and bookkeeping
+# (3-4% of its time); at most about a second for one model, whose work costs most
+# per unit, so Ctrl-C is still answered within that.
+_SPAN_WORK = 80 * _CHUNK_WORK
 # Entries of the stacked sample orders of one such call (shuffled runs).
 _ORDERS_MAX = 1_000_000
 # Parameters of all models above which whole-epoch calls are not used: they keep
@@ -546,7 +611,7 @@ def _epoch_span(spec, backend, n, thetas, callback):
         return 0
     if callback is not None:
         return 1
-    span = max(1, _EPOCHS_WORK // max(1, work))
+    span = max(1, _SPAN_WORK // max(1, work))
     return min(span, max(1, _ORDERS_MAX // n)) if spec.shuffle else span
 
 
@@ -616,9 +681,10 @@ def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threa
     return made, loss_sum, n_correct, np.sqrt(np.ascontiguousarray(before.T).sum(axis=1))
 
 
-def _gather(thetas, groups, sizes, bias):
-    """Per-layer arrays over all models, W_l (B, out, in) and b_l (B, out), from the groups' thetas."""
-    B, dtype = groups[-1].stop, thetas[0].dtype
+def _gather(thetas, groups, sizes, bias, dtype):
+    """Per-layer arrays over all models, W_l (B, out, in) and b_l (B, out), from the groups'
+    thetas (any iterable)."""
+    B = groups[-1].stop
     Ws = [np.empty((B, sizes[l + 1], sizes[l]), dtype) for l in range(len(sizes) - 1)]
     bs = [np.empty((B, sizes[l + 1]), dtype) for l in range(len(sizes) - 1)] if bias else None
     for g, theta in zip(groups, thetas):
