@@ -416,6 +416,85 @@ static void ZFN(zk_evaluate)(const zi_net* net, int loss, const ZT* restrict X,
     ZFN(zk_flush_kept)(loss, keep, nk, lacc);
 }
 
+/* One model's loss and correct sums on the n rows of X, with the rows in the
+ * lanes: ZGL rows at a time, the same weights in every lane. Each row's output
+ * takes zk_forward's operation sequence (bias, then the two halves) and its
+ * loss the same function, so the sums get the bits a group's lane gets (one
+ * row after another in the lanes of a group of one, the weights stream from
+ * memory for every row; here a block of rows shares each weight load). th:
+ * the model's P parameters, contiguous; buf: (d + U + 5) ZGL values. */
+__attribute__((unused)) static void ZFN(zk_evaluate_rows)(const zi_net* net, int loss, const ZT* restrict X,
+                                  const ZT* restrict y, Py_ssize_t n, const ZT* restrict th,
+                                  ZT* restrict buf, double* restrict lsum, double* restrict csum) {
+    const Py_ssize_t d = net->d, L = net->L;
+    ZT* restrict xt = buf;                         /* the block's rows, transposed: d x ZGL */
+    ZT* restrict act = buf + d * ZGL;              /* U x ZGL */
+    ZT* restrict yv = act + net->U * ZGL;          /* labels */
+    ZT* restrict cp = yv + ZGL;                    /* the count if z >= 0, and if z < 0 */
+    ZT* restrict cn = cp + ZGL;
+    ZT* restrict lv = cn + ZGL;                    /* loss values, correct counts */
+    ZT* restrict cv = lv + ZGL;
+    const ZT* restrict out = act + net->off_a[L - 1] * ZGL;
+    double ls = *lsum, cs = *csum;
+    Py_ssize_t r0, r, nr, li, j, i, c;
+    int v;
+    for (r0 = 0; r0 < n; r0 += ZGL) {
+        nr = n - r0 < ZGL ? n - r0 : ZGL;
+        for (r = 0; r < ZGL; r++) {
+            const Py_ssize_t row = r0 + (r < nr ? r : 0); /* padding lanes repeat a row */
+            const double yy = (double)y[row], ypos = (double)(yy > 0);
+            for (i = 0; i < d; i++)
+                xt[i * ZGL + r] = X[row * d + i];
+            yv[r] = (ZT)yy;
+            cp[r] = (ZT)ypos;
+            cn[r] = (ZT)(1.0 - ypos);
+        }
+        for (li = 0; li < L; li++) {
+            const Py_ssize_t n_in = net->sizes[li], n_out = net->sizes[li + 1];
+            const Py_ssize_t half = ZI_HALF(n_in);
+            const int hidden = li < L - 1;
+            const ZV* hin = (const ZV*)(li > 0 ? act + net->off_a[li - 1] * ZGL : xt);
+            for (j = 0; j < n_out; j++) {
+                const ZT* w = th + net->off_w[li] + j * n_in;
+                const ZV bias = ZSPLAT(net->has_bias ? th[net->off_b[li] + j] : (ZT)0);
+                ZV* o = (ZV*)(act + (net->off_a[li] + j) * ZGL);
+                ZV acc[ZNV], acc2[ZNV];
+                for (v = 0; v < ZNV; v++) {
+                    acc[v] = net->has_bias ? bias : ZSPLAT(0);
+                    acc2[v] = ZSPLAT(0);
+                }
+                for (i = 0; i < half; i++) {
+                    const ZV wv = ZSPLAT(w[i]);
+                    for (v = 0; v < ZNV; v++)
+                        acc[v] = acc[v] + wv * hin[i * ZNV + v];
+                }
+                for (i = half; i < n_in; i++) {
+                    const ZV wv = ZSPLAT(w[i]);
+                    for (v = 0; v < ZNV; v++)
+                        acc2[v] = acc2[v] + wv * hin[i * ZNV + v];
+                }
+                for (v = 0; v < ZNV; v++) {
+                    const ZV a = acc[v] + acc2[v];
+                    o[v] = hidden ? ZRELU(a) : a;
+                }
+            }
+        }
+        for (c = 0; c < ZGL; c += DVL) {
+            DV g, corr, k1, k2;
+            DLOSS(loss, DLOAD(out + c), DLOAD(yv + c), DLOAD(cp + c), DLOAD(cn + c), &g, &corr,
+                  &k1, &k2);
+            DSTORE(lv + c, DLOSSV(loss, k1, k2));
+            DSTORE(cv + c, corr);
+        }
+        for (r = 0; r < nr; r++) {  /* in row order, in double */
+            ls = ls + (double)lv[r];
+            cs = cs + (double)cv[r];
+        }
+    }
+    *lsum = ls;
+    *csum = cs;
+}
+
 #undef ZNB
 #undef DLOSSV
 #undef ZGL

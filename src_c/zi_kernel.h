@@ -426,10 +426,21 @@ ZI_DEFINE_PACK(float, f)
         T* dout = (T*)zi_alloc(sizeof(T) * GM);                                                    \
         T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                      \
         double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                                  \
-        Py_ssize_t g0, gn, G;                                                                      \
+        Py_ssize_t g0, gn, G, p;                                                                   \
         if (!tl || !act || !dout || !keep || !acc) {                                               \
             free(tl); free(act); free(dout); free(keep); free(acc);                                \
             return -1;                                                                             \
+        }                                                                                          \
+        if (nb == 1) { /* one model: its rows in the lanes of the widest group */                  \
+            T* buf = (T*)zi_alloc(sizeof(T) * (net->d + net->U + 5) * GM);                         \
+            const int rc = buf ? 0 : -1;                                                           \
+            if (buf) {                                                                             \
+                for (p = 0; p < P; p++)                                                            \
+                    tl[p] = theta[p * net->B + b0];                                                \
+                zk_evaluate_rows_##GC(net, loss, X, y, n, tl, buf, loss_sum + b0, n_correct + b0); \
+            }                                                                                      \
+            free(tl); free(act); free(dout); free(keep); free(acc); free(buf);                     \
+            return rc;                                                                             \
         }                                                                                          \
         for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
             gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
