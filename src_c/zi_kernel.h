@@ -417,30 +417,37 @@ ZI_DEFINE_PACK(float, f)
 /* Loss sums and correct counts of lanes [b0, b0 + nb) on the n rows of X,
  * added to loss_sum[b] and n_correct[b] (zk_evaluate). */
 #define ZI_DEFINE_EVALUATE(T, SUF, VL, G1, GA, GB, GC)                                             \
+    /* one model: its rows in the lanes of the widest group (zk_evaluate_rows) */                  \
+    static int zi_evaluate_one_##SUF(const zi_net* net, int loss, const T* X, const T* y,          \
+                                     Py_ssize_t n, const T* theta, Py_ssize_t b0,                  \
+                                     double* loss_sum, double* n_correct) {                        \
+        T* tl = (T*)zi_alloc(sizeof(T) * net->P);                                                  \
+        T* buf = (T*)zi_alloc(sizeof(T) * (net->d + net->U + 5) * 4 * (VL));                       \
+        const int rc = tl && buf ? 0 : -1;                                                         \
+        if (rc == 0) {                                                                             \
+            zi_pack_##SUF(theta, net->B, net->P, b0, 1, 1, tl);                                    \
+            zk_evaluate_rows_##GC(net, loss, X, y, n, tl, buf, loss_sum + b0, n_correct + b0);     \
+        }                                                                                          \
+        free(tl); free(buf);                                                                       \
+        return rc;                                                                                 \
+    }                                                                                              \
     static int zi_evaluate_block_##SUF(const zi_net* net, int loss, const T* X, const T* y,        \
                                        Py_ssize_t n, const T* theta, Py_ssize_t b0,                \
                                        Py_ssize_t nb, double* loss_sum, double* n_correct) {       \
         const Py_ssize_t P = net->P, GM = 4 * (VL);                                                \
-        T* tl = (T*)zi_alloc(sizeof(T) * P * GM);                                                  \
-        T* act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                            \
-        T* dout = (T*)zi_alloc(sizeof(T) * GM);                                                    \
-        T* keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                      \
-        double* acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                                  \
-        Py_ssize_t g0, gn, G, p;                                                                   \
+        T *tl, *act, *dout, *keep;                                                                 \
+        double* acc;                                                                               \
+        Py_ssize_t g0, gn, G;                                                                      \
+        if (nb == 1)                                                                               \
+            return zi_evaluate_one_##SUF(net, loss, X, y, n, theta, b0, loss_sum, n_correct);      \
+        tl = (T*)zi_alloc(sizeof(T) * P * GM);                                                     \
+        act = (T*)zi_alloc(sizeof(T) * net->U * GM);                                               \
+        dout = (T*)zi_alloc(sizeof(T) * GM);                                                       \
+        keep = (T*)zi_alloc(sizeof(T) * 2 * ZI_KEEP * GM);                                         \
+        acc = (double*)zi_alloc(sizeof(double) * 2 * GM);                                          \
         if (!tl || !act || !dout || !keep || !acc) {                                               \
             free(tl); free(act); free(dout); free(keep); free(acc);                                \
             return -1;                                                                             \
-        }                                                                                          \
-        if (nb == 1) { /* one model: its rows in the lanes of the widest group */                  \
-            T* buf = (T*)zi_alloc(sizeof(T) * (net->d + net->U + 5) * GM);                         \
-            const int rc = buf ? 0 : -1;                                                           \
-            if (buf) {                                                                             \
-                for (p = 0; p < P; p++)                                                            \
-                    tl[p] = theta[p * net->B + b0];                                                \
-                zk_evaluate_rows_##GC(net, loss, X, y, n, tl, buf, loss_sum + b0, n_correct + b0); \
-            }                                                                                      \
-            free(tl); free(act); free(dout); free(keep); free(acc); free(buf);                     \
-            return rc;                                                                             \
         }                                                                                          \
         for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
             gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
