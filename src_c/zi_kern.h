@@ -162,6 +162,18 @@ ZI_INLINE void ZFN(zk_backward)(const zi_net* net, const ZT* restrict tl,
         const ZV* dn = (const ZV*)(delta + net->off_a[li] * ZGL);
         const ZV* h = (const ZV*)(act + net->off_a[li - 1] * ZGL);
         ZV* dp = (ZV*)(delta + net->off_a[li - 1] * ZGL);
+        if (n_out == 1) {
+            /* a single unit above (every net's output layer): the same
+             * 0 + w_i d sums without the per-i loop over j (callgrind: 370 ->
+             * 200 instructions a group-sample on S_mlp) */
+            ZV d0[ZNV];
+            for (v = 0; v < ZNV; v++)
+                d0[v] = dn[v];
+            for (i = 0; i < n_in; i++)
+                for (v = 0; v < ZNV; v++)
+                    dp[i * ZNV + v] = ZGATE(ZSPLAT(0) + w[i * ZNV + v] * d0[v], h[i * ZNV + v]);
+            continue;
+        }
         for (i = 0; i < n_in; i++) {
             for (vb = 0; vb < ZNV; vb += ZNB) {
                 ZV acc[ZNB];
