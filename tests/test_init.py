@@ -290,6 +290,17 @@ def test_get_string_plus_kwargs():
         init.get("normal(std=0.1)", std=0.3)
 
 
+
+def test_get_string_resolves_once_and_still_raises_each_time():
+    a, b = init.get("normal(0, 0.25)"), init.get("normal(0, 0.25)")
+    assert a is b and a == init.normal(0.0, 0.25)  # shared: initializers never change
+    assert init.get("normal", std=0.25) == a
+    for _ in range(2):  # errors are not cached away
+        with pytest.raises(ValueError, match="unknown initializer"):
+            init.get("he_normall")
+        with pytest.raises(ValueError):
+            init.get("normal(0, -1)")
+
 def test_get_callable_is_wrapped_and_checked():
     def my_init(shape, rng):
         return np.full(shape, 2, dtype=np.int64)

@@ -381,6 +381,24 @@ def test_absurd_sizes_fail_up_front_with_the_size(kw, match):
         MLP(**kw).fit(Xc, Yc)
 
 
+
+def test_memory_check_reads_available_memory_only_for_big_runs(monkeypatch):
+    from zi_core import _validation
+    reads = []
+
+    def tiny():
+        reads.append(1)
+        return 1 << 20  # 1 MiB available: any run counted against it is too big
+
+    monkeypatch.setattr(_validation, "available_memory", tiny)
+    MLP(hidden=(3,), epochs=2).fit(Xc, Yc)  # small: trains without reading it
+    assert reads == []
+    # 60 seeds x 16,011 parameters x 8 copies x 8 bytes > 64 MiB: read, and too big for 1 MiB
+    with pytest.raises(MemoryError, match="x 60 models .* 0.0 GiB available"):
+        MLP(hidden=(4000,), epochs=1, init_seed=range(60)).fit(Xc, Yc)
+    assert reads == [1]
+
+
 # ----------------------------------------------------------------- predict
 
 @pytest.mark.parametrize("cls", ALL)

@@ -173,26 +173,33 @@ def available_memory():
         return None
 
 
+_SMALL_RUN = 64 << 20
+
+
 def check_param_count(sizes, n_models, bias, epochs=1, itemsize=8):
     """Raise MemoryError up front for absurd layer sizes, with the size computed.
 
     Training holds about ``PARAM_COPIES`` copies of the parameters of every
     model and a history of ``4 x n_models x epochs`` values; both are checked
     before anything is allocated, against fixed caps and against the memory
-    available now, so an absurd size is a clear error instead of a swap storm
-    or the kernel's OOM killer.
+    available now (read only for runs needing more than 64 MiB), so an absurd
+    size is a clear error instead of a swap storm or the kernel's OOM killer.
     """
     sizes = [int(s) for s in sizes]
     P = sum(sizes[l + 1] * sizes[l] + (sizes[l + 1] if bias else 0) for l in range(len(sizes) - 1))
     total = P * n_models
-    avail = available_memory() or float("inf")
     need = PARAM_COPIES * total * 8
+    values = n_models * epochs
+    # Reading /proc/meminfo costs more than a small fit's checks together;
+    # a run needing less than _SMALL_RUN bytes cannot be the absurd size this
+    # check is for, so it is not read.
+    small = need <= _SMALL_RUN and 32 * values <= _SMALL_RUN
+    avail = float("inf") if small else available_memory() or float("inf")
     if P > MAX_PARAMS or total > MAX_PARAMS or need > avail:
         raise MemoryError(
             f"the model needs {P:,} parameters per model x {n_models:,} models = {total:,} values "
             f"({total * itemsize / 2**30:.1f} GiB; training needs about {need / 2**30:.1f} GiB, "
             f"{avail / 2**30:.1f} GiB available); reduce the layer sizes or the number of seeds")
-    values = n_models * epochs
     if values > MAX_HISTORY or 32 * values > avail:
         raise MemoryError(
             f"the history of {n_models:,} models x {epochs:,} epochs would hold "
@@ -406,7 +413,7 @@ def check_train_many(spec, X, y, init_seeds, shuffle_seed, backend, n_threads, o
         y = check_regression_target(y, X.shape[0], "y", dtype=ftype)
     else:
         y = check_y(y, X.shape[0], "y")
-        if y.dtype.kind not in "biuf" or not np.isin(y, (-1, 1)).all():
+        if y.dtype.kind not in "biuf" or not ((y == 1) | (y == -1)).all():
             raise ValueError("y must be encoded as -1.0/+1.0 for classification (the estimators encode "
                              "the user's labels; train_many takes them encoded)")
         y = np.ascontiguousarray(y, dtype=ftype)
