@@ -165,7 +165,7 @@ ZI_INLINE void ZFN(zk_backward)(const zi_net* net, const ZT* restrict tl,
         if (n_out == 1) {
             /* a single unit above (every net's output layer): the same
              * 0 + w_i d sums without the per-i loop over j (callgrind: 370 ->
-             * 200 instructions a group-sample on S_mlp) */
+             * 125 instructions a group-sample on S_mlp) */
             ZV d0[ZNV];
             for (v = 0; v < ZNV; v++)
                 d0[v] = dn[v];

@@ -191,7 +191,7 @@ def check_param_count(sizes, n_models, bias, epochs=1, itemsize=8):
     need = PARAM_COPIES * total * 8
     values = n_models * epochs
     # Reading /proc/meminfo costs more than a small fit's checks together;
-    # a run needing less than _SMALL_RUN bytes cannot be the absurd size this
+    # a run needing at most _SMALL_RUN bytes cannot be the absurd size this
     # check is for, so it is not read.
     small = need <= _SMALL_RUN and 32 * values <= _SMALL_RUN
     avail = float("inf") if small else available_memory() or float("inf")

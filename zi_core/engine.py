@@ -230,9 +230,9 @@ def _regenerable(spec, n_params):
     """Whether a batch's initial parameters are better drawn again than kept: many
     of them, and initializers given by name (a user's object could change or
     draw differently the second time)."""
-    names = [v for v in (spec.init, spec.bias_init)
-             for v in (v if isinstance(v, (list, tuple)) else [v])]
-    return n_params >= _REGENERATE_MIN and all(isinstance(v, str) for v in names)
+    per_layer = [v for given in (spec.init, spec.bias_init)
+                 for v in (given if isinstance(given, (list, tuple)) else [given])]
+    return n_params >= _REGENERATE_MIN and all(isinstance(v, str) for v in per_layer)
 
 
 class _Regenerate:
