@@ -63,11 +63,14 @@ ctypedef fused floating:
 
 # Lanes per thread task are rounded to this, so tasks never share a cache line.
 DEF LANE_ALIGN = 16
-# Lanes per task with several threads: the widest group (float32, AVX2). Tasks
-# are handed out as threads free up (dynamic schedule): the two cores are
-# shared with other tenants, and a core slowed by them then takes fewer tasks
-# instead of holding back the other (a model's bits never depend on its task).
-DEF TASK_LANES = 32
+# Lanes per task with several threads: the widest group of the dtype on AVX2
+# (16 float64 lanes, 32 float32). Tasks are handed out as threads free up
+# (dynamic schedule): the two cores are shared with other tenants, and a core
+# slowed by them then takes fewer tasks instead of holding back the other (a
+# model's bits never depend on its task). Float64 tasks of one group, not two,
+# halve the work left when one thread runs out of tasks.
+DEF TASK_LANES_F64 = 16
+DEF TASK_LANES_F32 = 32
 
 
 cdef inline int _train_block(const zi_net* net, const floating* X, const floating* y,
@@ -194,15 +197,17 @@ cdef Py_ssize_t _first_outside(const Py_ssize_t* idx, Py_ssize_t m, Py_ssize_t n
     return -1
 
 
-cdef Py_ssize_t _block_size(Py_ssize_t B, int n_threads) noexcept:
+cdef Py_ssize_t _block_size(Py_ssize_t B, int n_threads, bint f64) noexcept:
     """Lanes per task: all of B for one thread; else B split over n_threads, aligned to
-    LANE_ALIGN and at most TASK_LANES, so there are tasks to share out as threads free up."""
+    LANE_ALIGN and at most the dtype's task lanes, so there are tasks to share out as
+    threads free up."""
     cdef Py_ssize_t per
+    cdef Py_ssize_t task_lanes = TASK_LANES_F64 if f64 else TASK_LANES_F32
     if n_threads <= 1 or B <= LANE_ALIGN:
         return B if B > 0 else 1
     per = (B + n_threads - 1) // n_threads
     per = (per + LANE_ALIGN - 1) // LANE_ALIGN * LANE_ALIGN
-    return per if per < TASK_LANES else TASK_LANES
+    return per if per < task_lanes else task_lanes
 
 
 cdef inline int _team(Py_ssize_t nblk, int n_threads) noexcept nogil:
@@ -234,7 +239,7 @@ def train_chunk(const floating[:, ::1] X, const floating[::1] y,
         bad = _first_outside(&order[0], n_order, n)
     if bad >= 0:
         raise ValueError(f"order[{bad}] = {order[bad]} is outside [0, {n})")
-    per = _block_size(B, n_threads)
+    per = _block_size(B, n_threads, floating is double)
     nblk = (B + per - 1) // per
     cdef const zi_net* net = &lay.net
     with nogil:
@@ -343,7 +348,7 @@ def train_epochs(const floating[:, ::1] X, const floating[::1] y,
                          f"{orders[bad // n_order, bad % n_order]} is outside [0, {n})")
     if E == 0 or B == 0:
         return 0
-    per = _block_size(B, n_threads)
+    per = _block_size(B, n_threads, floating is double)
     nblk = (B + per - 1) // per
     cdef const zi_net* net = &lay.net
     with nogil:
@@ -372,7 +377,7 @@ def forward(const floating[:, ::1] X, const floating[:, ::1] theta, sizes, bint 
     _check(z.shape[0] == n and z.shape[1] == B, "z must have shape (n_samples, n_models)")
     if n == 0:
         return
-    per = _block_size(B, n_threads)
+    per = _block_size(B, n_threads, floating is double)
     nblk = (B + per - 1) // per
     cdef const zi_net* net = &lay.net
     with nogil:
@@ -403,7 +408,7 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
     _check(0 <= loss <= 3, f"unknown loss code {loss}")
     if n == 0:
         return
-    per = _block_size(B, n_threads)
+    per = _block_size(B, n_threads, floating is double)
     nblk = (B + per - 1) // per
     cdef const zi_net* net = &lay.net
     with nogil:

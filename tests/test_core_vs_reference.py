@@ -59,8 +59,9 @@ def test_thread_count_and_seed_order_do_not_change_results():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_more_tasks_than_threads_change_nothing(dtype):
-    """Several threads take tasks of at most 32 lanes as they free up (dynamic schedule):
-    100 models make 4 tasks, the last short; every result equals one thread's."""
+    """Several threads take tasks of at most 16 float64 or 32 float32 lanes as they free
+    up (dynamic schedule): 100 models make 7 or 4 tasks, the last short; every result
+    equals one thread's."""
     import dataclasses
     rng = np.random.default_rng(10)
     spec, X, y, _, sh = draw_config(rng)
