@@ -120,19 +120,21 @@ ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
  * chain of every logistic step): the scale sc = 2^k 2^(j/64) multiplies r
  * and the higher terms q apart, and (sc + sc r) + sc q needs one step less
  * after q than sc + sc (r + q); 2^k is applied in two halves so no
- * intermediate overflows or underflows. */
+ * intermediate overflows or underflows. k and k / 2 are read off t's bits
+ * by logical shifts (exact: the shift constant's bits are a multiple of 128),
+ * since AVX2 has no 64-bit arithmetic shift (3 instructions each). */
 #define ZI_DEFINE_EXP(NAME, T, IT, UT, SPLAT, BITS, FROMBITS, SEL, TAB, ROUND)     \
     ZI_INLINE T NAME(T x) {                                                       \
         const T t = x * SPLAT(ZI_N_LN2) + SPLAT(ZI_SHIFT);                        \
         const T kd = ROUND(x * SPLAT(ZI_N_LN2), t);                               \
         const T r = (x - kd * SPLAT(ZI_LN2HI / ZI_EXP_N)) -                       \
                     kd * SPLAT(ZI_LN2LO / ZI_EXP_N);                              \
-        const IT ki = (IT)BITS(t) - ZI_SHIFT_BITS;                                \
-        const IT k = ki >> 6; /* floor(kd / 64) */                                \
-        const IT k1 = k >> 1;                                                     \
+        const UT bt = BITS(t); /* ZI_SHIFT_BITS + kd, a multiple of 128 + kd */  \
+        const IT k = (IT)(bt >> 6) - (ZI_SHIFT_BITS >> 6); /* floor(kd / 64) */   \
+        const IT k1 = (IT)(bt >> 7) - (ZI_SHIFT_BITS >> 7); /* floor(k / 2) */    \
         const T s1 = FROMBITS((UT)(k1 + 1023) << 52);                             \
         const T s2 = FROMBITS((UT)(k - k1 + 1023) << 52);                         \
-        const T sc = (TAB(ki & (ZI_EXP_N - 1)) * s1) * s2;                        \
+        const T sc = (TAB((IT)(bt & (ZI_EXP_N - 1))) * s1) * s2;                  \
         const T r2 = r * r;                                                       \
         const T q = r2 * (SPLAT(1.0 / 2) + r * SPLAT(1.0 / 6)) +                  \
                     (r2 * r2) * (SPLAT(1.0 / 24) + r * SPLAT(1.0 / 120));         \
