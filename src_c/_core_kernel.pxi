@@ -25,6 +25,7 @@ cdef extern from "zi_omp.h" nogil:
     int zi_has_openmp()
 
 cdef extern from "zi_kernel.h" nogil:
+    enum: ZI_LOSS_LOGISTIC
     ctypedef struct zi_net:
         Py_ssize_t L
         Py_ssize_t B
@@ -188,6 +189,26 @@ cdef _check_step(int loss, int schedule, Py_ssize_t batch_size, long long t0):
     _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
 
 
+cdef Py_ssize_t _first_not_sign(const floating* y, Py_ssize_t n) noexcept nogil:
+    """Position of the first of y[0:n] that is not -1 or +1, or -1."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if not (y[i] == 1 or y[i] == -1):
+            return i
+    return -1
+
+
+cdef _check_labels(const floating[::1] y, int loss):
+    """The logistic loss takes -1/+1 labels: the core computes e^-|y z| as e^-|z|
+    (the multiply off the chain from one sample to the next), exact only then."""
+    cdef Py_ssize_t bad
+    if loss != ZI_LOSS_LOGISTIC or y.shape[0] == 0:
+        return
+    with nogil:
+        bad = _first_not_sign(&y[0], y.shape[0])
+    _check(bad < 0, f"y[{bad}] = {y[bad] if bad >= 0 else 0}: the logistic loss takes labels -1 or +1")
+
+
 cdef Py_ssize_t _first_outside(const Py_ssize_t* idx, Py_ssize_t m, Py_ssize_t n) noexcept nogil:
     """Position of the first of idx[0:m] outside [0, n), or -1: the kernel reads rows unchecked."""
     cdef Py_ssize_t i
@@ -233,6 +254,7 @@ def train_chunk(const floating[:, ::1] X, const floating[::1] y,
     _check(lr.shape[0] == B and loss_sum.shape[0] == B and n_correct.shape[0] == B,
            "lr, loss_sum and n_correct need one entry per model")
     _check_step(loss, schedule, batch_size, t0)
+    _check_labels(y, loss)
     if n_order == 0:
         return 0
     with nogil:
@@ -341,6 +363,7 @@ def train_epochs(const floating[:, ::1] X, const floating[::1] y,
            "loss_hist, correct_hist and norm_hist must have shape (epochs, n_models)")
     _check(R >= 1 and n_order >= 1, "orders must have at least one row and one entry")
     _check_step(loss, schedule, batch_size, t0)
+    _check_labels(y, loss)
     with nogil:
         bad = _first_outside(&orders[0, 0], R * n_order, n)
     if bad >= 0:
@@ -406,6 +429,7 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
     _check(loss_sum.shape[0] == B and n_correct.shape[0] == B,
            "loss_sum and n_correct need one entry per model")
     _check(0 <= loss <= 3, f"unknown loss code {loss}")
+    _check_labels(y, loss)
     if n == 0:
         return
     per = _block_size(B, n_threads, floating is double)

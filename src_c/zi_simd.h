@@ -253,7 +253,9 @@ ZI_DEFINE_LOG1P01(zi_log1p01_v2d, v2d, zi_splat_v2d, zi_sel_v2d)
             *k1 = SPLAT(0.5) * (z - y) * (z - y);                                   \
         } else if (loss == 2) { /* logistic: log(1 + exp(-m)) without overflow */   \
             const T m = y * z;                                                      \
-            const T e = EXP(NEGABS(m)); /* e^-|m| */                                \
+            /* e^-|m| = e^-|z| for y = -1 or +1 (the wrappers check): the multiply   \
+             * stays off the chain from one sample's output to the next */          \
+            const T e = EXP(NEGABS(z));                                             \
             *g = SEL(m > zero, -y * e, -y) / (one + e); /* -y e/(1+e) or -y/(1+e) */ \
             *k1 = m;                                                                \
             *k2 = e;                                                                \

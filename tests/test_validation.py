@@ -106,3 +106,28 @@ def test_core_rejects_bad_indices_directly():
         core().train_chunk(X, Y, np.arange(3, dtype=np.intp), np.zeros((7, 1)), np.array([3, 1], np.intp),
                            True, 2, 1, np.ones(1), 0, 0.5, 0, np.zeros(1), np.zeros(1), 1)
     assert th.sum() == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_core_logistic_takes_only_plus_minus_one_labels(dtype):
+    """The core computes the logistic loss's e^-|y z| as e^-|z|: exact for y = -1 or +1
+    only, so every entry point that takes the logistic loss checks y first."""
+    from zi_core._dispatch import core
+    Xd = np.ascontiguousarray(X, dtype=dtype)
+    y01 = ((Y + 1) / 2).astype(dtype)                        # 0/1 labels
+    sizes, order = np.array([3, 1], np.intp), np.arange(30, dtype=np.intp)
+    th = np.zeros((4, 1), dtype=dtype)
+    lr = np.ones(1, dtype=dtype)
+    with pytest.raises(ValueError, match=r"y\[\d+\] = 0.*logistic loss takes labels -1 or \+1"):
+        core().train_chunk(Xd, y01, order, th, sizes, True, 2, 1, lr, 0, 0.5, 0, np.zeros(1), np.zeros(1), 1)
+    with pytest.raises(ValueError, match="logistic loss takes labels"):
+        core().train_epochs(Xd, y01, order[None, :], th, sizes, True, 2, 1, lr, 0, 0.5, 0,
+                            np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)), 1)
+    with pytest.raises(ValueError, match="logistic loss takes labels"):
+        core().evaluate(Xd, y01, th, sizes, True, 2, np.zeros(1), np.zeros(1), 1)
+    assert not th.any()
+    # other losses take any finite target; -1/+1 labels pass
+    core().train_chunk(Xd, y01, order, th, sizes, True, 1, 1, lr * 0.01, 0, 0.5, 0, np.zeros(1), np.zeros(1), 1)
+    core().train_chunk(Xd, Y.astype(dtype), order, th, sizes, True, 2, 1, lr, 0, 0.5, 0, np.zeros(1),
+                       np.zeros(1), 1)
+    assert np.isfinite(th).all()
