@@ -17,6 +17,16 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+/* the instruction sets' own intrinsics, where the build targets them */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef float v8f __attribute__((vector_size(32)));
@@ -49,7 +59,6 @@ ZI_INLINE v8f zi_splat_v8f(float x) { return (v8f){x, x, x, x, x, x, x, x}; }
  * NaN), the scalar relu's result, in one instruction instead of a compare
  * and a mask */
 #ifdef __AVX__
-#include <immintrin.h>
 ZI_INLINE v4d zi_relu_v4d(v4d a) { return (v4d)_mm256_max_pd((__m256d)a, _mm256_setzero_pd()); }
 ZI_INLINE v8f zi_relu_v8f(v8f a) { return (v8f)_mm256_max_ps((__m256)a, _mm256_setzero_ps()); }
 #else
@@ -62,7 +71,6 @@ ZI_INLINE v8f zi_gate_v8f(v8f a, v8f h) { return (v8f)((v8si)a & (h > 0)); }
 ZI_INLINE v2d zi_splat_v2d(double x) { return (v2d){x, x}; }
 ZI_INLINE v4f zi_splat_v4f(float x) { return (v4f){x, x, x, x}; }
 #ifdef __SSE2__
-#include <emmintrin.h>
 ZI_INLINE v2d zi_relu_v2d(v2d a) { return (v2d)_mm_max_pd((__m128d)a, _mm_setzero_pd()); }
 ZI_INLINE v4f zi_relu_v4f(v4f a) { return (v4f)_mm_max_ps((__m128)a, _mm_setzero_ps()); }
 #else
@@ -199,7 +207,6 @@ ZI_INLINE v2d zi_tab_v2d(v2di j) { return (v2d){zi_exp_tab[j[0]], zi_exp_tab[j[1
  * result is not flushed to 0 (|x| < 2^51 ln2/64), so every build gets the
  * same bits; t still gives the table index and 2^k as integer bits. */
 #ifdef __SSE4_1__
-#include <smmintrin.h>
 ZI_INLINE double zi_round_d(double a, double t) {
     (void)t;
     return __builtin_roundeven(a); /* one roundsd (no move to clear the upper lane) */
@@ -213,7 +220,6 @@ ZI_INLINE double zi_round_d(double a, double t) { (void)a; return t - ZI_SHIFT; 
 ZI_INLINE v2d zi_round_v2d(v2d a, v2d t) { (void)a; return t - zi_splat_v2d(ZI_SHIFT); }
 #endif
 #ifdef __AVX__
-#include <immintrin.h>
 ZI_INLINE v4d zi_round_v4d(v4d a, v4d t) {
     (void)t;
     return (v4d)_mm256_round_pd((__m256d)a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
