@@ -189,24 +189,30 @@ cdef _check_step(int loss, int schedule, Py_ssize_t batch_size, long long t0):
     _check(t0 >= 0, f"t0 must be >= 0, got {t0}")
 
 
-cdef Py_ssize_t _first_not_sign(const floating* y, Py_ssize_t n) noexcept nogil:
-    """Position of the first of y[0:n] that is not -1 or +1, or -1."""
+cdef Py_ssize_t _first_not_sign(const floating* y, const Py_ssize_t* rows, Py_ssize_t m) noexcept nogil:
+    """Position i < m of the first y[rows[i]] (y[i] without rows) that is not -1 or +1, or -1."""
     cdef Py_ssize_t i
-    for i in range(n):
-        if not (y[i] == 1 or y[i] == -1):
+    cdef floating v
+    for i in range(m):
+        v = y[rows[i]] if rows != NULL else y[i]
+        if not (v == 1 or v == -1):
             return i
     return -1
 
 
-cdef _check_labels(const floating[::1] y, int loss):
+cdef _check_labels(const floating[::1] y, int loss, const Py_ssize_t* rows, Py_ssize_t m):
     """The logistic loss takes -1/+1 labels: the core computes e^-|y z| as e^-|z|
-    (the multiply off the chain from one sample to the next), exact only then."""
-    cdef Py_ssize_t bad
-    if loss != ZI_LOSS_LOGISTIC or y.shape[0] == 0:
+    (the multiply off the chain from one sample to the next), exact only then.
+    Checks the rows a call reads: rows[0:m] (valid indices), or y[0:m] without rows
+    (train_chunk is called once per chunk of an epoch: its order, not all of y)."""
+    cdef Py_ssize_t bad, r
+    if loss != ZI_LOSS_LOGISTIC or m == 0:
         return
     with nogil:
-        bad = _first_not_sign(&y[0], y.shape[0])
-    _check(bad < 0, f"y[{bad}] = {y[bad] if bad >= 0 else 0}: the logistic loss takes labels -1 or +1")
+        bad = _first_not_sign(&y[0], rows, m)
+    if bad >= 0:
+        r = rows[bad] if rows != NULL else bad
+        raise ValueError(f"y[{r}] = {y[r]}: the logistic loss takes labels -1 or +1")
 
 
 cdef Py_ssize_t _first_outside(const Py_ssize_t* idx, Py_ssize_t m, Py_ssize_t n) noexcept nogil:
@@ -254,13 +260,13 @@ def train_chunk(const floating[:, ::1] X, const floating[::1] y,
     _check(lr.shape[0] == B and loss_sum.shape[0] == B and n_correct.shape[0] == B,
            "lr, loss_sum and n_correct need one entry per model")
     _check_step(loss, schedule, batch_size, t0)
-    _check_labels(y, loss)
     if n_order == 0:
         return 0
     with nogil:
         bad = _first_outside(&order[0], n_order, n)
     if bad >= 0:
         raise ValueError(f"order[{bad}] = {order[bad]} is outside [0, {n})")
+    _check_labels(y, loss, &order[0], n_order)
     per = _block_size(B, n_threads, floating is double)
     nblk = (B + per - 1) // per
     cdef const zi_net* net = &lay.net
@@ -363,7 +369,7 @@ def train_epochs(const floating[:, ::1] X, const floating[::1] y,
            "loss_hist, correct_hist and norm_hist must have shape (epochs, n_models)")
     _check(R >= 1 and n_order >= 1, "orders must have at least one row and one entry")
     _check_step(loss, schedule, batch_size, t0)
-    _check_labels(y, loss)
+    _check_labels(y, loss, NULL, y.shape[0])
     with nogil:
         bad = _first_outside(&orders[0, 0], R * n_order, n)
     if bad >= 0:
@@ -429,7 +435,7 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
     _check(loss_sum.shape[0] == B and n_correct.shape[0] == B,
            "loss_sum and n_correct need one entry per model")
     _check(0 <= loss <= 3, f"unknown loss code {loss}")
-    _check_labels(y, loss)
+    _check_labels(y, loss, NULL, y.shape[0])
     if n == 0:
         return
     per = _block_size(B, n_threads, floating is double)
