@@ -1,10 +1,12 @@
 /* The machine's FLOP peak: a register-resident FMA loop.
  *
  * Compiled and run by bench/compare.py:
- *     gcc -O2 -mavx2 -mfma [-fopenmp] fma_peak.c -o fma_peak && ./fma_peak ITER
- * Each thread keeps 12 independent 256-bit accumulators (enough to cover the
- * FMA latency on both FMA pipes of a Zen 3 / Skylake core) and runs
- * acc = acc * m + c on them ITER times: 12 FMAs x 4 doubles x 2 flops a loop.
+ *     gcc -O2 -mavx2 -mfma [-mavx512f] [-fopenmp] fma_peak.c -o fma_peak && ./fma_peak ITER
+ * with -mavx512f where the CPU has AVX-512 (its peak is twice AVX2's on a core
+ * with two 512-bit FMA units, as Sapphire Rapids has). Each thread keeps 12
+ * independent accumulators (enough to cover the FMA latency on both FMA pipes
+ * of a Zen 3 / Skylake core) and runs acc = acc * m + c on them ITER times:
+ * 12 FMAs x 4 (AVX-512: 8) doubles x 2 flops a loop.
  * Prints "threads f64_gflops f32_gflops" (best of 5 runs each, all threads
  * running together; one thread when built without OpenMP).
  */
@@ -22,48 +24,77 @@ static double now(void) {
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+/* The widest vectors the build targets: AVX-512 (-mavx512f) or AVX2. */
+#ifdef __AVX512F__
+typedef __m512d VD;
+typedef __m512 VF;
+#define LANES_D 8
+#define SET1_PD _mm512_set1_pd
+#define SET1_PS _mm512_set1_ps
+#define FMA_PD _mm512_fmadd_pd
+#define FMA_PS _mm512_fmadd_ps
+#define ADD_PD _mm512_add_pd
+#define ADD_PS _mm512_add_ps
+#define STORE_PD _mm512_storeu_pd
+#define STORE_PS _mm512_storeu_ps
+#else
+typedef __m256d VD;
+typedef __m256 VF;
+#define LANES_D 4
+#define SET1_PD _mm256_set1_pd
+#define SET1_PS _mm256_set1_ps
+#define FMA_PD _mm256_fmadd_pd
+#define FMA_PS _mm256_fmadd_ps
+#define ADD_PD _mm256_add_pd
+#define ADD_PS _mm256_add_ps
+#define STORE_PD _mm256_storeu_pd
+#define STORE_PS _mm256_storeu_ps
+#endif
+
 static double run_f64(long iters) {
-    __m256d m = _mm256_set1_pd(0.999999), c = _mm256_set1_pd(1e-6);
-    __m256d a0 = _mm256_set1_pd(1.0), a1 = _mm256_set1_pd(1.1), a2 = _mm256_set1_pd(1.2),
-            a3 = _mm256_set1_pd(1.3), a4 = _mm256_set1_pd(1.4), a5 = _mm256_set1_pd(1.5),
-            a6 = _mm256_set1_pd(1.6), a7 = _mm256_set1_pd(1.7), a8 = _mm256_set1_pd(1.8),
-            a9 = _mm256_set1_pd(1.9), a10 = _mm256_set1_pd(2.0), a11 = _mm256_set1_pd(2.1);
+    VD m = SET1_PD(0.999999), c = SET1_PD(1e-6);
+    VD a0 = SET1_PD(1.0), a1 = SET1_PD(1.1), a2 = SET1_PD(1.2),
+            a3 = SET1_PD(1.3), a4 = SET1_PD(1.4), a5 = SET1_PD(1.5),
+            a6 = SET1_PD(1.6), a7 = SET1_PD(1.7), a8 = SET1_PD(1.8),
+            a9 = SET1_PD(1.9), a10 = SET1_PD(2.0), a11 = SET1_PD(2.1);
     for (long i = 0; i < iters; i++) {
-        a0 = _mm256_fmadd_pd(a0, m, c); a1 = _mm256_fmadd_pd(a1, m, c);
-        a2 = _mm256_fmadd_pd(a2, m, c); a3 = _mm256_fmadd_pd(a3, m, c);
-        a4 = _mm256_fmadd_pd(a4, m, c); a5 = _mm256_fmadd_pd(a5, m, c);
-        a6 = _mm256_fmadd_pd(a6, m, c); a7 = _mm256_fmadd_pd(a7, m, c);
-        a8 = _mm256_fmadd_pd(a8, m, c); a9 = _mm256_fmadd_pd(a9, m, c);
-        a10 = _mm256_fmadd_pd(a10, m, c); a11 = _mm256_fmadd_pd(a11, m, c);
+        a0 = FMA_PD(a0, m, c); a1 = FMA_PD(a1, m, c);
+        a2 = FMA_PD(a2, m, c); a3 = FMA_PD(a3, m, c);
+        a4 = FMA_PD(a4, m, c); a5 = FMA_PD(a5, m, c);
+        a6 = FMA_PD(a6, m, c); a7 = FMA_PD(a7, m, c);
+        a8 = FMA_PD(a8, m, c); a9 = FMA_PD(a9, m, c);
+        a10 = FMA_PD(a10, m, c); a11 = FMA_PD(a11, m, c);
     }
-    __m256d s = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)),
-                              _mm256_add_pd(_mm256_add_pd(a4, a5), _mm256_add_pd(a6, a7)));
-    s = _mm256_add_pd(s, _mm256_add_pd(_mm256_add_pd(a8, a9), _mm256_add_pd(a10, a11)));
-    double out[4];
-    _mm256_storeu_pd(out, s);
-    return out[0] + out[1] + out[2] + out[3];
+    VD s = ADD_PD(ADD_PD(ADD_PD(a0, a1), ADD_PD(a2, a3)),
+                              ADD_PD(ADD_PD(a4, a5), ADD_PD(a6, a7)));
+    s = ADD_PD(s, ADD_PD(ADD_PD(a8, a9), ADD_PD(a10, a11)));
+    double out[LANES_D], sum = 0.0;
+    STORE_PD(out, s);
+    for (int k = 0; k < LANES_D; k++) sum += out[k];
+    return sum;
 }
 
 static double run_f32(long iters) {
-    __m256 m = _mm256_set1_ps(0.9999f), c = _mm256_set1_ps(1e-4f);
-    __m256 a0 = _mm256_set1_ps(1.0f), a1 = _mm256_set1_ps(1.1f), a2 = _mm256_set1_ps(1.2f),
-           a3 = _mm256_set1_ps(1.3f), a4 = _mm256_set1_ps(1.4f), a5 = _mm256_set1_ps(1.5f),
-           a6 = _mm256_set1_ps(1.6f), a7 = _mm256_set1_ps(1.7f), a8 = _mm256_set1_ps(1.8f),
-           a9 = _mm256_set1_ps(1.9f), a10 = _mm256_set1_ps(2.0f), a11 = _mm256_set1_ps(2.1f);
+    VF m = SET1_PS(0.9999f), c = SET1_PS(1e-4f);
+    VF a0 = SET1_PS(1.0f), a1 = SET1_PS(1.1f), a2 = SET1_PS(1.2f),
+           a3 = SET1_PS(1.3f), a4 = SET1_PS(1.4f), a5 = SET1_PS(1.5f),
+           a6 = SET1_PS(1.6f), a7 = SET1_PS(1.7f), a8 = SET1_PS(1.8f),
+           a9 = SET1_PS(1.9f), a10 = SET1_PS(2.0f), a11 = SET1_PS(2.1f);
     for (long i = 0; i < iters; i++) {
-        a0 = _mm256_fmadd_ps(a0, m, c); a1 = _mm256_fmadd_ps(a1, m, c);
-        a2 = _mm256_fmadd_ps(a2, m, c); a3 = _mm256_fmadd_ps(a3, m, c);
-        a4 = _mm256_fmadd_ps(a4, m, c); a5 = _mm256_fmadd_ps(a5, m, c);
-        a6 = _mm256_fmadd_ps(a6, m, c); a7 = _mm256_fmadd_ps(a7, m, c);
-        a8 = _mm256_fmadd_ps(a8, m, c); a9 = _mm256_fmadd_ps(a9, m, c);
-        a10 = _mm256_fmadd_ps(a10, m, c); a11 = _mm256_fmadd_ps(a11, m, c);
+        a0 = FMA_PS(a0, m, c); a1 = FMA_PS(a1, m, c);
+        a2 = FMA_PS(a2, m, c); a3 = FMA_PS(a3, m, c);
+        a4 = FMA_PS(a4, m, c); a5 = FMA_PS(a5, m, c);
+        a6 = FMA_PS(a6, m, c); a7 = FMA_PS(a7, m, c);
+        a8 = FMA_PS(a8, m, c); a9 = FMA_PS(a9, m, c);
+        a10 = FMA_PS(a10, m, c); a11 = FMA_PS(a11, m, c);
     }
-    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
-    float out[8];
-    _mm256_storeu_ps(out, s);
-    return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
+    VF s = ADD_PS(ADD_PS(ADD_PS(a0, a1), ADD_PS(a2, a3)),
+                             ADD_PS(ADD_PS(a4, a5), ADD_PS(a6, a7)));
+    s = ADD_PS(s, ADD_PS(ADD_PS(a8, a9), ADD_PS(a10, a11)));
+    float out[2 * LANES_D], sum = 0.0f;
+    STORE_PS(out, s);
+    for (int k = 0; k < 2 * LANES_D; k++) sum += out[k];
+    return sum;
 }
 
 /* Best GFLOP/s over 5 runs with every thread running the loop at once. */
@@ -83,7 +114,7 @@ static double best_gflops(int f32, long iters, int *threads_out) {
         sink += f32 ? run_f32(iters) : run_f64(iters);
 #endif
         double dt = now() - t0;
-        double flops = (double)threads * iters * 12.0 * (f32 ? 8 : 4) * 2.0;
+        double flops = (double)threads * iters * 12.0 * (f32 ? 2 * LANES_D : LANES_D) * 2.0;
         if (flops / dt / 1e9 > best) best = flops / dt / 1e9;
     }
     if (sink == 12345.678) printf("#");  /* keep the result alive */

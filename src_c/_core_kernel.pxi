@@ -65,7 +65,8 @@ ctypedef fused floating:
 # Lanes per thread task are rounded to this, so tasks never share a cache line.
 DEF LANE_ALIGN = 16
 # Lanes per task with several threads: the widest group of the dtype on AVX2
-# (16 float64 lanes, 32 float32). Tasks are handed out as threads free up
+# (16 float64 lanes, 32 float32; two vectors on AVX-512, where 32 float64 lanes
+# measured no faster). Tasks are handed out as threads free up
 # (dynamic schedule): the two cores are shared with other tenants, and a core
 # slowed by them then takes fewer tasks instead of holding back the other (a
 # model's bits never depend on its task). Float64 tasks of one group, not two,

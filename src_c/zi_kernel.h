@@ -42,7 +42,6 @@ typedef struct {
 } zi_net;
 
 #define ZI_ALIGN 64
-#define ZI_GMAX 32 /* largest group, in lanes */
 /* Every unit sums its inputs in two halves, [0, ZI_HALF(n)) after the bias
  * and [ZI_HALF(n), n), then adds them (zi_kern.h): two chains of half the
  * length. */
@@ -62,7 +61,13 @@ static void* zi_alloc(size_t bytes) {
 
 /* acc[0:ZI_VFL] += l, in double */
 ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
-#ifdef __AVX__
+#if ZI_VFL == 16
+    v8f lo, hi;
+    memcpy(&lo, &l, 32);
+    memcpy(&hi, (const char*)&l + 32, 32);
+    *(v8d*)acc = *(v8d*)acc + __builtin_convertvector(lo, v8d);
+    *(v8d*)(acc + 8) = *(v8d*)(acc + 8) + __builtin_convertvector(hi, v8d);
+#elif ZI_VFL == 8
     v4f lo, hi;
     memcpy(&lo, &l, 16);
     memcpy(&hi, (const char*)&l + 16, 16);
@@ -230,13 +235,13 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 
 /* one model, L <= 2, per-sample: zi_single.h */
 #define ZT double
-#define ZV zi_vd
-#define ZVL ZI_VDL
-#define ZSPLAT ZI_VD(zi_splat)
-#define ZRELU ZI_VD(zi_relu)
-#define ZGATE ZI_VD(zi_gate)
+#define ZV zi_sd
+#define ZVL ZI_SDL
+#define ZSPLAT ZI_SD(zi_splat)
+#define ZRELU ZI_SD(zi_relu)
+#define ZGATE ZI_SD(zi_gate)
 #define ZLOSS zi_loss_d
-#define ZVLOSS ZI_VD(zi_loss)
+#define ZVLOSS ZI_SD(zi_loss)
 #define ZSUF d
 #include "zi_single.h"
 #undef ZLOSS
@@ -249,13 +254,13 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZGATE
 #undef ZSUF
 #define ZT float
-#define ZV zi_vf
-#define ZVL ZI_VFL
-#define ZSPLAT ZI_VF(zi_splat)
-#define ZRELU ZI_VF(zi_relu)
-#define ZGATE ZI_VF(zi_gate)
+#define ZV zi_sf
+#define ZVL ZI_SFL
+#define ZSPLAT ZI_SF(zi_splat)
+#define ZRELU ZI_SF(zi_relu)
+#define ZGATE ZI_SF(zi_gate)
 #define ZLOSS zi_loss_f
-#define ZVLOSS ZI_VF(zi_loss)
+#define ZVLOSS ZI_SF(zi_loss)
 #define ZSUF f
 #include "zi_single.h"
 #undef ZLOSS

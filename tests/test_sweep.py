@@ -310,7 +310,8 @@ sweep(sys.argv[1], store=sys.argv[2], jobs=2, chunk_size=2, quiet=True)
 
 
 def _kill_config(tmp_path):
-    cfg = small_config(grid={"lr": [0.05, 0.2]}, seeds={"init_seed": {"start": 0, "count": 30}})
+    # 200 runs: on a fast core 60 of them ended before the kill's random delay did
+    cfg = small_config(grid={"lr": [0.05, 0.2]}, seeds={"init_seed": {"start": 0, "count": 100}})
     cfg["run"] = {"engine": "numpy"}  # the reference is slow enough to be killed midway
     path = tmp_path / "kill.json"
     path.write_text(json.dumps(cfg))
@@ -323,7 +324,7 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path, sig):
     toml_free = json.loads(path.read_text())
     ref = tmp_path / "ref.db"
     run(toml_free, ref, jobs=2)
-    total = 60
+    total = 2 * cfg["seeds"]["init_seed"]["count"]
     store = tmp_path / "killed.db"
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     code = _CHILD.replace("sweep(sys.argv[1]", "import json; sweep(json.load(open(sys.argv[1]))")

@@ -1,13 +1,15 @@
 """Pick the compiled kernel variant this CPU can run (chosen once, at import).
 
 The same Cython source is compiled at several instruction-set levels
-(``setup.py``); all are built with ``-ffp-contract=off`` and compute identical
-bits, so the choice changes speed only. ``ZI_CORE_VARIANT=baseline`` forces one.
+(``setup.py``: AVX-512, AVX2+FMA, baseline x86-64); all are built with
+``-ffp-contract=off`` and compute identical bits, so the choice changes speed only. ``ZI_CORE_VARIANT=baseline`` forces one.
 """
 import importlib
 import os
 
-_ORDER = ["avx2", "baseline"]
+_ORDER = ["avx512", "avx2", "baseline"]
+# the AVX-512 subsets the avx512 variant is compiled for (setup.py), as /proc/cpuinfo names them
+_AVX512 = {"avx512f", "avx512dq", "avx512vl", "avx512bw", "avx512cd"}
 
 
 def _cpu_flags():
@@ -22,9 +24,26 @@ def _cpu_flags():
 
 
 def _supported(variant, flags):
+    if variant == "avx512":
+        return {"avx2", "fma"} | _AVX512 <= flags
     if variant == "avx2":
         return {"avx2", "fma"} <= flags
     return True
+
+
+def runnable():
+    """{name: module} of every variant that is built and that this CPU can run, best first
+    (the tests compare their bits)."""
+    flags = _cpu_flags()
+    out = {}
+    for name in _ORDER:
+        if not _supported(name, flags):
+            continue
+        try:
+            out[name] = importlib.import_module(f"zi_core._core_{name}")
+        except ImportError:
+            pass
+    return out
 
 
 def _quiet_openmp():

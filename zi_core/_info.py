@@ -15,7 +15,7 @@ def config():
     return {
         "zi_core": __version__,
         "variant": _dispatch.variant(),
-        "available_variants": [v for v in _dispatch._ORDER if _dispatch._supported(v, _dispatch._cpu_flags())],
+        "available_variants": list(_dispatch.runnable()),
         "openmp": mod.openmp_enabled(),
         "threads": default_threads() if mod.openmp_enabled() else 1,
         "dtypes": ["float64", "float32"],
