@@ -51,51 +51,30 @@ typedef __m256 VF;
 #define STORE_PS _mm256_storeu_ps
 #endif
 
-static double run_f64(long iters) {
-    VD m = SET1_PD(0.999999), c = SET1_PD(1e-6);
-    VD a0 = SET1_PD(1.0), a1 = SET1_PD(1.1), a2 = SET1_PD(1.2),
-            a3 = SET1_PD(1.3), a4 = SET1_PD(1.4), a5 = SET1_PD(1.5),
-            a6 = SET1_PD(1.6), a7 = SET1_PD(1.7), a8 = SET1_PD(1.8),
-            a9 = SET1_PD(1.9), a10 = SET1_PD(2.0), a11 = SET1_PD(2.1);
-    for (long i = 0; i < iters; i++) {
-        a0 = FMA_PD(a0, m, c); a1 = FMA_PD(a1, m, c);
-        a2 = FMA_PD(a2, m, c); a3 = FMA_PD(a3, m, c);
-        a4 = FMA_PD(a4, m, c); a5 = FMA_PD(a5, m, c);
-        a6 = FMA_PD(a6, m, c); a7 = FMA_PD(a7, m, c);
-        a8 = FMA_PD(a8, m, c); a9 = FMA_PD(a9, m, c);
-        a10 = FMA_PD(a10, m, c); a11 = FMA_PD(a11, m, c);
+/* run_f64 / run_f32: 12 accumulators, acc = acc * m + c, ITER times; returns
+ * their sum (kept alive by the caller). */
+#define DEFINE_RUN(NAME, V, T, LANES, SET1, FMA, ADD, STORE, M, C)                    \
+    static double NAME(long iters) {                                                   \
+        V m = SET1((T)(M)), c = SET1((T)(C));                                          \
+        V a0 = SET1((T)1.0), a1 = SET1((T)1.1), a2 = SET1((T)1.2), a3 = SET1((T)1.3), \
+          a4 = SET1((T)1.4), a5 = SET1((T)1.5), a6 = SET1((T)1.6), a7 = SET1((T)1.7), \
+          a8 = SET1((T)1.8), a9 = SET1((T)1.9), a10 = SET1((T)2.0), a11 = SET1((T)2.1); \
+        for (long i = 0; i < iters; i++) {                                             \
+            a0 = FMA(a0, m, c); a1 = FMA(a1, m, c); a2 = FMA(a2, m, c);                \
+            a3 = FMA(a3, m, c); a4 = FMA(a4, m, c); a5 = FMA(a5, m, c);                \
+            a6 = FMA(a6, m, c); a7 = FMA(a7, m, c); a8 = FMA(a8, m, c);                \
+            a9 = FMA(a9, m, c); a10 = FMA(a10, m, c); a11 = FMA(a11, m, c);            \
+        }                                                                              \
+        V s = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));       \
+        s = ADD(s, ADD(ADD(a8, a9), ADD(a10, a11)));                                   \
+        T out[LANES];                                                                  \
+        double sum = 0.0;                                                              \
+        STORE(out, s);                                                                 \
+        for (int k = 0; k < LANES; k++) sum += out[k];                                 \
+        return sum;                                                                    \
     }
-    VD s = ADD_PD(ADD_PD(ADD_PD(a0, a1), ADD_PD(a2, a3)),
-                              ADD_PD(ADD_PD(a4, a5), ADD_PD(a6, a7)));
-    s = ADD_PD(s, ADD_PD(ADD_PD(a8, a9), ADD_PD(a10, a11)));
-    double out[LANES_D], sum = 0.0;
-    STORE_PD(out, s);
-    for (int k = 0; k < LANES_D; k++) sum += out[k];
-    return sum;
-}
-
-static double run_f32(long iters) {
-    VF m = SET1_PS(0.9999f), c = SET1_PS(1e-4f);
-    VF a0 = SET1_PS(1.0f), a1 = SET1_PS(1.1f), a2 = SET1_PS(1.2f),
-           a3 = SET1_PS(1.3f), a4 = SET1_PS(1.4f), a5 = SET1_PS(1.5f),
-           a6 = SET1_PS(1.6f), a7 = SET1_PS(1.7f), a8 = SET1_PS(1.8f),
-           a9 = SET1_PS(1.9f), a10 = SET1_PS(2.0f), a11 = SET1_PS(2.1f);
-    for (long i = 0; i < iters; i++) {
-        a0 = FMA_PS(a0, m, c); a1 = FMA_PS(a1, m, c);
-        a2 = FMA_PS(a2, m, c); a3 = FMA_PS(a3, m, c);
-        a4 = FMA_PS(a4, m, c); a5 = FMA_PS(a5, m, c);
-        a6 = FMA_PS(a6, m, c); a7 = FMA_PS(a7, m, c);
-        a8 = FMA_PS(a8, m, c); a9 = FMA_PS(a9, m, c);
-        a10 = FMA_PS(a10, m, c); a11 = FMA_PS(a11, m, c);
-    }
-    VF s = ADD_PS(ADD_PS(ADD_PS(a0, a1), ADD_PS(a2, a3)),
-                             ADD_PS(ADD_PS(a4, a5), ADD_PS(a6, a7)));
-    s = ADD_PS(s, ADD_PS(ADD_PS(a8, a9), ADD_PS(a10, a11)));
-    float out[2 * LANES_D], sum = 0.0f;
-    STORE_PS(out, s);
-    for (int k = 0; k < 2 * LANES_D; k++) sum += out[k];
-    return sum;
-}
+DEFINE_RUN(run_f64, VD, double, LANES_D, SET1_PD, FMA_PD, ADD_PD, STORE_PD, 0.999999, 1e-6)
+DEFINE_RUN(run_f32, VF, float, 2 * LANES_D, SET1_PS, FMA_PS, ADD_PS, STORE_PS, 0.9999f, 1e-4f)
 
 /* Best GFLOP/s over 5 runs with every thread running the loop at once. */
 static double best_gflops(int f32, long iters, int *threads_out) {
