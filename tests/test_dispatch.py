@@ -1,0 +1,54 @@
+"""The kernel variant picked at import: the best one that is built and that the CPU runs."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+import zi_core
+from zi_core import _dispatch
+
+ZI_PATH = os.path.dirname(os.path.dirname(os.path.abspath(zi_core.__file__)))
+AVX2 = {"avx2", "fma"}
+AVX512 = AVX2 | {"avx512f", "avx512dq", "avx512vl", "avx512bw", "avx512cd"}
+
+
+def test_avx512_needs_every_subset_it_is_compiled_for():
+    assert _dispatch._supported("avx512", AVX512 | {"sse2"})
+    for missing in sorted(AVX512):
+        assert not _dispatch._supported("avx512", AVX512 - {missing}), missing
+    # an AVX-512 CPU without AVX2 cannot exist, but the check does not assume it
+    assert not _dispatch._supported("avx2", AVX512 - {"fma"})
+    assert _dispatch._supported("baseline", set())
+
+
+def test_runnable_lists_built_variants_this_cpu_runs_best_first():
+    mods = _dispatch.runnable()
+    flags = _dispatch._cpu_flags()
+    assert "baseline" in mods  # every build has it
+    assert list(mods) == [v for v in _dispatch._ORDER if v in mods]
+    for name, mod in mods.items():
+        assert mod.VARIANT == name and _dispatch._supported(name, flags)
+    # the variant in use is the first of them, unless the environment forces one
+    if not os.environ.get("ZI_CORE_VARIANT"):
+        assert _dispatch.variant() == next(iter(mods))
+
+
+def _import_with(variant):
+    env = dict(os.environ, ZI_CORE_VARIANT=variant,
+               PYTHONPATH=ZI_PATH + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-c", "import zi_core; print(zi_core._dispatch.variant())"],
+                          capture_output=True, text=True, env=env, cwd=ZI_PATH)
+
+
+@pytest.mark.parametrize("variant", list(_dispatch.runnable()))
+def test_zi_core_variant_forces_a_runnable_variant(variant):
+    r = _import_with(variant)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == variant
+
+
+def test_an_unknown_forced_variant_is_an_error_naming_the_choices():
+    r = _import_with("avx1024")
+    assert r.returncode != 0
+    assert "ZI_CORE_VARIANT='avx1024' is not one of" in r.stderr and "avx512" in r.stderr
