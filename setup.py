@@ -112,7 +112,8 @@ if sys.platform != "win32" and os.uname().machine in ("x86_64", "AMD64") and not
 
 
 # The C kernel the .pyx files call (and include): a change rebuilds every variant.
-HEADERS = ["_core_kernel.pxi", "zi_kernel.h", "zi_kern.h", "zi_single.h", "zi_simd.h", "zi_omp.h"]
+HEADERS = ["_core_kernel.pxi", "zi_kernel.h", "zi_kern.h", "zi_single.h", "zi_simd.h", "zi_omp.h",
+           "zi_cpu.h"]
 
 
 def _extensions():

@@ -24,6 +24,10 @@ cdef extern from "zi_omp.h" nogil:
     int zi_omp_max_threads()
     int zi_has_openmp()
 
+cdef extern from "zi_cpu.h":
+    const char* ZI_CPU_NAMES
+    int zi_cpu_flags()
+
 cdef extern from "zi_kernel.h" nogil:
     enum: ZI_LOSS_LOGISTIC
     ctypedef struct zi_net:
@@ -453,6 +457,16 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
                 failed += st != 0   # a reduction: every block's status counts
     if failed != 0:
         raise MemoryError("zi-core could not allocate the evaluation scratch buffers")
+
+
+def cpu_flags():
+    """The instruction sets the dispatch asks about that this CPU and OS run, by cpuid
+    and xgetbv (a set of /proc/cpuinfo flag names), or None where this build cannot tell."""
+    cdef int mask = zi_cpu_flags()
+    if mask < 0:
+        return None
+    names = ZI_CPU_NAMES.decode().split()
+    return {name for k, name in enumerate(names) if mask & (1 << k)}
 
 
 def openmp_enabled():

@@ -1,4 +1,5 @@
 """The kernel variant picked at import: the best one that is built and that the CPU runs."""
+import importlib
 import os
 import subprocess
 import sys
@@ -20,6 +21,21 @@ def test_avx512_needs_every_subset_it_is_compiled_for():
     # an AVX-512 CPU without AVX2 cannot exist, but the check does not assume it
     assert not _dispatch._supported("avx2", AVX512 - {"fma"})
     assert _dispatch._supported("baseline", set())
+
+
+def test_cpuid_flags_agree_with_proc_cpuinfo():
+    """The dispatch asks cpuid (through the baseline build); outside an emulator the
+    kernel's /proc/cpuinfo says the same for the flags the dispatch needs."""
+    flags = importlib.import_module("zi_core._core_baseline").cpu_flags()
+    if flags is None:
+        pytest.skip("this build cannot read cpuid (not x86 or not GCC/Clang)")
+    try:
+        with open("/proc/cpuinfo") as f:
+            proc = next(set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags"))
+    except (OSError, StopIteration):
+        pytest.skip("no /proc/cpuinfo flags here")
+    assert flags == {f for f in AVX512 if f in proc}
+    assert _dispatch._cpu_flags() == flags
 
 
 def test_runnable_lists_built_variants_this_cpu_runs_best_first():

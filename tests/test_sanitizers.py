@@ -206,7 +206,7 @@ def valgrind_errors_in_core(log_text):
     import re
     hits = []
     for block in re.split(r"\n==\d+== \n", log_text):
-        if "_core_baseline" in block or "_core_avx2" in block or "zi_core" in block:
+        if "_core_" in block or "zi_core" in block:
             head = block.strip().splitlines()[0] if block.strip() else ""
             if any(k in head for k in ("Invalid", "uninitialised", "Conditional", "lost", "Mismatched",
                                        "overlap", "free", "Syscall")):

@@ -13,6 +13,18 @@ _AVX512 = {"avx512f", "avx512dq", "avx512vl", "avx512bw", "avx512cd"}
 
 
 def _cpu_flags():
+    """The CPU's instruction-set flags, as /proc/cpuinfo names them.
+
+    Asked of the baseline build (cpuid and xgetbv, what the code will actually
+    meet: under valgrind, which has no AVX-512, /proc/cpuinfo still shows the
+    host's), else read from /proc/cpuinfo."""
+    _quiet_openmp()  # before the import loads libgomp
+    try:
+        flags = importlib.import_module("zi_core._core_baseline").cpu_flags()
+        if flags is not None:
+            return flags
+    except (ImportError, AttributeError):
+        pass
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:

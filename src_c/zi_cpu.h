@@ -1,0 +1,28 @@
+/* The instruction sets this CPU and OS can run, as the compiler's run-time CPU
+ * detection sees them: cpuid, and xgetbv for the OS's support of the AVX and
+ * AVX-512 registers. Under valgrind or an emulator that is the emulated CPU,
+ * where /proc/cpuinfo would show the host's (valgrind 3.19 has no AVX-512).
+ *
+ * zi_cpu_flags() returns a bit mask over ZI_CPU_NAMES' order, or -1 where the
+ * compiler cannot tell (not x86, or not GCC/Clang). */
+#ifndef ZI_CPU_H
+#define ZI_CPU_H
+
+#define ZI_CPU_NAMES "avx2 fma avx512f avx512dq avx512vl avx512bw avx512cd"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+static int zi_cpu_flags(void) {
+    /* __builtin_cpu_supports takes string literals only */
+    __builtin_cpu_init();
+    return (__builtin_cpu_supports("avx2") ? 1 : 0) | (__builtin_cpu_supports("fma") ? 2 : 0) |
+           (__builtin_cpu_supports("avx512f") ? 4 : 0) |
+           (__builtin_cpu_supports("avx512dq") ? 8 : 0) |
+           (__builtin_cpu_supports("avx512vl") ? 16 : 0) |
+           (__builtin_cpu_supports("avx512bw") ? 32 : 0) |
+           (__builtin_cpu_supports("avx512cd") ? 64 : 0);
+}
+#else
+static int zi_cpu_flags(void) { return -1; }
+#endif
+
+#endif
