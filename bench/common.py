@@ -1,5 +1,7 @@
 """Timing and agreement helpers shared by test_bench.py and compare.py."""
 import dataclasses
+import platform
+import subprocess
 import time
 
 import numpy as np
@@ -97,3 +99,24 @@ def median_of(fn, repeats):
         last = fn()
         vals.append(last[0] if isinstance(last, tuple) else last)
     return float(np.median(vals)), last
+
+
+def cpu_description():
+    """The CPU's model name, family and model number (the machines are shared and vary)."""
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        fam = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in fam.splitlines():
+            if line.startswith("CPU family") or line.startswith("Model:"):
+                cpu += f", {line.split(':', 1)[0].strip().lower()} {line.split(':', 1)[1].strip()}"
+    except OSError:
+        pass
+    return cpu

@@ -51,7 +51,7 @@ from zi_core import _dispatch, _info  # noqa: E402
 from zi_core import engine  # noqa: E402
 
 import workloads  # noqa: E402
-from common import all_params, rel_diff, timed_train  # noqa: E402
+from common import all_params, cpu_description, rel_diff, timed_train  # noqa: E402
 
 MARK_BEGIN = "<!-- compare.py results: begin -->"
 MARK_END = "<!-- compare.py results: end -->"
@@ -874,22 +874,7 @@ def write_readme(path, block):
 
 
 def environment():
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        fam = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in fam.splitlines():
-            if line.startswith("CPU family") or line.startswith("Model:"):
-                cpu += f", {line.split(':', 1)[0].strip().lower()} {line.split(':', 1)[1].strip()}"
-    except OSError:
-        pass
+    cpu = cpu_description()
     peers = {}
     for mod in ("sklearn", "torch", "jax"):
         try:
