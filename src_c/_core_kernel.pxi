@@ -29,6 +29,7 @@ cdef extern from "zi_cpu.h":
     int zi_cpu_flags()
 
 cdef extern from "zi_kernel.h" nogil:
+    int ZI_KEEP
     enum: ZI_LOSS_LOGISTIC
     ctypedef struct zi_net:
         Py_ssize_t L
@@ -457,6 +458,12 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
                 failed += st != 0   # a reduction: every block's status counts
     if failed != 0:
         raise MemoryError("zi-core could not allocate the evaluation scratch buffers")
+
+
+#: Samples per block of the logistic loss's value: the recorded loss sum of a
+#: call depends on where its blocks start, so the engine cuts an epoch into
+#: calls of whole blocks (train_chunk's orders; train_epochs cuts at epochs).
+LOSS_BLOCK = ZI_KEEP
 
 
 def cpu_flags():

@@ -26,7 +26,10 @@
  * Losses and gradients are computed in ZT (float32 runs entirely in single
  * precision); loss sums and correct counts accumulate in double. Loss values
  * are computed up to ZI_KEEP samples late (zk_flush), off the chain from one
- * sample to the next, and still added in sample order.
+ * sample to the next, and still added in sample order; in training, the
+ * logistic loss of each block of ZI_KEEP samples is one value (one log1p for
+ * the block, ZI_DEFINE_LOGISTIC_BLOCK), so a call's loss sum depends on where
+ * its blocks start: the engine cuts epochs into calls of whole blocks.
  */
 
 #define ZCAT2(a, b) a##_##b
@@ -112,10 +115,17 @@ ZI_INLINE void ZFN(zk_loss)(int loss, const ZT* restrict out, double yy, ZT* res
     }
 }
 
-/* lacc += the loss values of n kept samples, in sample order (in double). */
-ZI_INLINE void ZFN(zk_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
+/* lacc += the loss values of n kept samples, in sample order (in double); in
+ * training (blocks), the logistic loss's as one value for the n
+ * (ZI_DEFINE_LOGISTIC_BLOCK: one log1p, not n). */
+ZI_INLINE void ZFN(zk_flush)(int loss, int blocks, Py_ssize_t n, const ZT* restrict k1,
                           const ZT* restrict k2, double* restrict lacc) {
     Py_ssize_t q, c;
+    if (blocks && loss == ZI_LOSS_LOGISTIC) {
+        for (c = 0; c < ZGL; c += DVL)
+            DACC(lacc + c, ZCAT(DLOSS, block)(n, k1 + c, k2 + c, ZGL));
+        return;
+    }
     for (q = 0; q < n; q++)
         for (c = 0; c < ZGL; c += DVL)
             DACC(lacc + c, DLOSSV(loss, DLOAD(k1 + q * ZGL + c), DLOAD(k2 + q * ZGL + c)));
@@ -123,19 +133,19 @@ ZI_INLINE void ZFN(zk_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
 
 /* zk_loss with the loss values kept in slot *nk of keep (ZI_KEEP slots of k1,
  * then of k2); a full block is added to lacc. zk_flush_kept adds what is left. */
-ZI_INLINE void ZFN(zk_loss_kept)(int loss, const ZT* restrict out, double yy, ZT* restrict dout,
-                                 double* restrict lacc, double* restrict cacc, ZT* restrict keep,
-                                 Py_ssize_t* nk) {
+ZI_INLINE void ZFN(zk_loss_kept)(int loss, int blocks, const ZT* restrict out, double yy,
+                                 ZT* restrict dout, double* restrict lacc, double* restrict cacc,
+                                 ZT* restrict keep, Py_ssize_t* nk) {
     ZFN(zk_loss)(loss, out, yy, dout, cacc, keep + *nk * ZGL, keep + (ZI_KEEP + *nk) * ZGL);
     if (++*nk == ZI_KEEP) {
-        ZFN(zk_flush)(loss, *nk, keep, keep + ZI_KEEP * ZGL, lacc);
+        ZFN(zk_flush)(loss, blocks, *nk, keep, keep + ZI_KEEP * ZGL, lacc);
         *nk = 0;
     }
 }
 
-ZI_INLINE void ZFN(zk_flush_kept)(int loss, const ZT* restrict keep, Py_ssize_t nk,
+ZI_INLINE void ZFN(zk_flush_kept)(int loss, int blocks, const ZT* restrict keep, Py_ssize_t nk,
                                   double* restrict lacc) {
-    ZFN(zk_flush)(loss, nk, keep, keep + ZI_KEEP * ZGL, lacc);
+    ZFN(zk_flush)(loss, blocks, nk, keep, keep + ZI_KEEP * ZGL, lacc);
 }
 
 /* eta[k] at update t: lr[k] (constant) or lr[k] / t^power_t (invscaling). */
@@ -325,12 +335,13 @@ ZI_INLINE void ZFN(zk_train_body)(ZK_TRAIN_PARAMS) {
             const Py_ssize_t rn = order[s + 1 < n_order ? s + 1 : s];
             ZT* tmp;
             ZFN(zk_eta)(schedule, lr, ++t, power_t, eta);
-            ZFN(zk_loss_kept)(loss, acur + oout, (double)y[r], delta + oout, lacc, cacc, keep, &nk);
+            ZFN(zk_loss_kept)(loss, 1, acur + oout, (double)y[r], delta + oout, lacc, cacc, keep,
+                              &nk);
             ZFN(zk_backward)(net, tl, acur, delta);
             ZFN(zk_update_forward)(net, X + r * d, X + rn * d, tl, acur, anext, delta, eta);
             tmp = acur; acur = anext; anext = tmp;
         }
-        ZFN(zk_flush_kept)(loss, keep, nk, lacc);
+        ZFN(zk_flush_kept)(loss, 1, keep, nk, lacc);
         return;
     }
     start = 0;
@@ -344,8 +355,8 @@ ZI_INLINE void ZFN(zk_train_body)(ZK_TRAIN_PARAMS) {
         for (s = start; s < stop; s++) {
             const ZT* xs = X + order[s] * d;
             ZFN(zk_forward)(net, xs, tl, acur);
-            ZFN(zk_loss_kept)(loss, acur + oout, (double)y[order[s]], delta + oout, lacc, cacc, keep,
-                              &nk);
+            ZFN(zk_loss_kept)(loss, 1, acur + oout, (double)y[order[s]], delta + oout, lacc, cacc,
+                              keep, &nk);
             ZFN(zk_backward)(net, tl, acur, delta);
             ZFN(zk_accumulate)(net, xs, acur, delta, grad);
         }
@@ -357,7 +368,7 @@ ZI_INLINE void ZFN(zk_train_body)(ZK_TRAIN_PARAMS) {
         }
         start = stop;
     }
-    ZFN(zk_flush_kept)(loss, keep, nk, lacc);
+    ZFN(zk_flush_kept)(loss, 1, keep, nk, lacc);
 }
 
 /* zk_train_body with the loss, batch size and schedule of a group's usual run
@@ -423,9 +434,9 @@ static void ZFN(zk_evaluate)(const zi_net* net, int loss, const ZT* restrict X,
     Py_ssize_t s, nk = 0;
     for (s = 0; s < n; s++) {
         ZFN(zk_forward)(net, X + s * net->d, tl, act);
-        ZFN(zk_loss_kept)(loss, act + oout, (double)y[s], dout, lacc, cacc, keep, &nk);
+        ZFN(zk_loss_kept)(loss, 0, act + oout, (double)y[s], dout, lacc, cacc, keep, &nk);
     }
-    ZFN(zk_flush_kept)(loss, keep, nk, lacc);
+    ZFN(zk_flush_kept)(loss, 0, keep, nk, lacc);
 }
 
 /* One model's loss and correct sums on the n rows of X, with the rows in the

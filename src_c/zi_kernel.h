@@ -46,7 +46,8 @@ typedef struct {
  * and [ZI_HALF(n), n), then adds them (zi_kern.h): two chains of half the
  * length. */
 #define ZI_HALF(n) (((n) + 1) / 2)
-/* Loss values are computed in blocks of this many samples (zk_flush). */
+/* Loss values are computed in blocks of this many samples (zk_flush); the
+ * engine's calls of part of an epoch are whole blocks (LOSS_BLOCK). */
 #define ZI_KEEP 16
 
 static void* zi_alloc(size_t bytes) {

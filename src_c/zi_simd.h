@@ -191,6 +191,58 @@ ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
                ((hfsq - (s * (hfsq + R) + (big * SPLAT(ZI_LN2LO) + c))) - f);     \
     }
 
+/* log1p(x) for x in [0, 2^52) (NaN stays NaN), about one ulp: u = 1 + x with
+ * its exact rounding error c, u = 2^k (1 + f) with sqrt(2)/2 <= 1 + f <
+ * sqrt(2) (k and the mantissa read off u's bits, k turned into a double by
+ * the 2^52 trick, exact), fdlibm's log(1 + f) as in ZI_DEFINE_LOG1P01, plus
+ * c / u. Used once per block of kept samples (the logistic loss of a block,
+ * ZI_DEFINE_LOGISTIC_BLOCK), so its division costs little. */
+#define ZI_DEFINE_LOG1P(NAME, T, SPLAT, SEL, BITS, FROMBITS)                        \
+    ZI_INLINE T NAME(T x) {                                                           \
+        const T u = SPLAT(1.0) + x;                                                   \
+        const T c = x - (u - SPLAT(1.0));                                             \
+        const T m = FROMBITS((BITS(u) & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL); \
+        const T e = FROMBITS((BITS(u) >> 52) | 0x4330000000000000ULL) -               \
+                    SPLAT(4503599627370496.0 + 1023.0); /* the exponent of u */        \
+        const T kd = e + SEL(m > SPLAT(1.41421356237309504880), SPLAT(1.0), SPLAT(0.0)); \
+        const T f = SEL(m > SPLAT(1.41421356237309504880), m * SPLAT(0.5), m) - SPLAT(1.0); \
+        const T s = f / (SPLAT(2.0) + f);                                             \
+        const T z = s * s;                                                            \
+        const T w = z * z;                                                            \
+        const T t1 = w * (SPLAT(3.999999999940941908e-01) +                           \
+                          w * (SPLAT(2.222219843214978396e-01) +                      \
+                               w * SPLAT(1.531383769920937332e-01)));                 \
+        const T t2 = z * (SPLAT(6.666666666666735130e-01) +                           \
+                          w * (SPLAT(2.857142874366239149e-01) +                      \
+                               w * (SPLAT(1.818357216161805012e-01) +                 \
+                                    w * SPLAT(1.479819860511658591e-01))));           \
+        const T R = t2 + t1;                                                          \
+        const T hfsq = SPLAT(0.5) * f * f;                                            \
+        return kd * SPLAT(ZI_LN2HI) -                                                 \
+               ((hfsq - (s * (hfsq + R) + (kd * SPLAT(ZI_LN2LO) + c / u))) - f);      \
+    }
+
+/* The logistic loss of n <= ZI_KEEP kept samples of one model per lane, from
+ * what ZI_DEFINE_LOSS kept (k1 = m = y z, k2 = e = e^-|z|; element q at
+ * k[q * stride]): sum over q of log1p(e_q) + max(-m_q, 0), as
+ * log1p(E) + M with E = prod(1 + e_q) - 1 by E <- (E + e) + E e (every term
+ * >= 0: a few ulp of E, where the product itself would lose small losses in
+ * its 1) and M the sum of -m_q over the misclassified samples. One log1p a
+ * block instead of one a sample. */
+#define ZI_DEFINE_LOGISTIC_BLOCK(NAME, T, ST, SPLAT, SEL, LOG1P)                      \
+    ZI_INLINE T NAME(Py_ssize_t n, const ST* k1, const ST* k2, Py_ssize_t stride) {   \
+        T E = SPLAT(0.0), M = SPLAT(0.0);                                             \
+        Py_ssize_t q;                                                                 \
+        for (q = 0; q < n; q++) {                                                     \
+            T e, m;                                                                   \
+            memcpy(&e, k2 + q * stride, sizeof e);                                    \
+            memcpy(&m, k1 + q * stride, sizeof m);                                    \
+            E = (E + e) + E * e;                                                      \
+            M = M + SEL(m > SPLAT(0.0), SPLAT(0.0), -m);                              \
+        }                                                                             \
+        return LOG1P(E) + M;                                                          \
+    }
+
 ZI_INLINE uint64_t zi_bitsu_d(double x) { return zi_bits_d(x); }
 ZI_INLINE v4du zi_bits_v4d(v4d x) { return (v4du)x; }
 ZI_INLINE v4d zi_from_bits_v4d(v4du u) { return (v4d)u; }
@@ -289,6 +341,12 @@ ZI_DEFINE_LOSS(zi_loss_v4d, v4d, zi_splat_v4d, zi_selc_v4d, zi_exp_v4d, zi_log1p
                zi_negabs_v4d)
 ZI_DEFINE_LOSS(zi_loss_v2d, v2d, zi_splat_v2d, zi_sel_v2d, zi_exp_v2d, zi_log1p01_v2d,
                zi_negabs_v2d)
+ZI_DEFINE_LOG1P(zi_log1p_d, double, zi_splat_d, zi_sel_d, zi_bitsu_d, zi_from_bits_d)
+ZI_DEFINE_LOG1P(zi_log1p_v4d, v4d, zi_splat_v4d, zi_selc_v4d, zi_bits_v4d, zi_from_bits_v4d)
+ZI_DEFINE_LOG1P(zi_log1p_v2d, v2d, zi_splat_v2d, zi_sel_v2d, zi_bits_v2d, zi_from_bits_v2d)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_d_block, double, double, zi_splat_d, zi_sel_d, zi_log1p_d)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v4d_block, v4d, double, zi_splat_v4d, zi_selc_v4d, zi_log1p_v4d)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v2d_block, v2d, double, zi_splat_v2d, zi_sel_v2d, zi_log1p_v2d)
 
 /* ------------------------------------------------------------ float32
  * The float32 core computes its loss in single precision too (twice the
@@ -345,6 +403,27 @@ ZI_INLINE v8f zi_from_bits_v8f(v8su u) { return (v8f)u; }
                ((hfsq - (s * (hfsq + R) + (big * SPLAT(9.0580006145e-06f) + c))) - f); \
     }
 
+/* log1pf(x) for x in [0, 2^23), as ZI_DEFINE_LOG1P (2^23 trick, FreeBSD's logf
+ * polynomial). */
+#define ZI_DEFINE_LOG1PF(NAME, T, SPLAT, SEL, BITS, FROMBITS)                       \
+    ZI_INLINE T NAME(T x) {                                                           \
+        const T u = SPLAT(1.0f) + x;                                                  \
+        const T c = x - (u - SPLAT(1.0f));                                            \
+        const T m = FROMBITS((BITS(u) & 0x007fffffU) | 0x3f800000U);                  \
+        const T e = FROMBITS((BITS(u) >> 23) | 0x4b000000U) - SPLAT(8388608.0f + 127.0f); \
+        const T kd = e + SEL(m > SPLAT(1.41421356237f), SPLAT(1.0f), SPLAT(0.0f));    \
+        const T f = SEL(m > SPLAT(1.41421356237f), m * SPLAT(0.5f), m) - SPLAT(1.0f); \
+        const T s = f / (SPLAT(2.0f) + f);                                            \
+        const T z = s * s;                                                            \
+        const T w = z * z;                                                            \
+        const T t1 = w * (SPLAT(0.40000972152f) + w * SPLAT(0.24279078841f));         \
+        const T t2 = z * (SPLAT(0.66666662693f) + w * SPLAT(0.28498786688f));         \
+        const T R = t2 + t1;                                                          \
+        const T hfsq = SPLAT(0.5f) * f * f;                                           \
+        return kd * SPLAT(6.9313812256e-01f) -                                        \
+               ((hfsq - (s * (hfsq + R) + (kd * SPLAT(9.0580006145e-06f) + c / u))) - f); \
+    }
+
 ZI_DEFINE_EXPF(zi_exp_f, float, zi_splat_f, zi_bits_f, zi_from_bits_f, zi_sel_f)
 ZI_DEFINE_EXPF(zi_exp_v8f, v8f, zi_splat_v8f, zi_bits_v8f, zi_from_bits_v8f, zi_sel_v8f)
 ZI_DEFINE_EXPF(zi_exp_v4f, v4f, zi_splat_v4f, zi_bits_v4f, zi_from_bits_v4f, zi_sel_v4f)
@@ -356,6 +435,12 @@ ZI_DEFINE_LOSS(zi_loss_v8f, v8f, zi_splat_v8f, zi_sel_v8f, zi_exp_v8f, zi_log1p0
                zi_negabs_v8f)
 ZI_DEFINE_LOSS(zi_loss_v4f, v4f, zi_splat_v4f, zi_sel_v4f, zi_exp_v4f, zi_log1p01_v4f,
                zi_negabs_v4f)
+ZI_DEFINE_LOG1PF(zi_log1p_f, float, zi_splat_f, zi_sel_f, zi_bits_f, zi_from_bits_f)
+ZI_DEFINE_LOG1PF(zi_log1p_v8f, v8f, zi_splat_v8f, zi_sel_v8f, zi_bits_v8f, zi_from_bits_v8f)
+ZI_DEFINE_LOG1PF(zi_log1p_v4f, v4f, zi_splat_v4f, zi_sel_v4f, zi_bits_v4f, zi_from_bits_v4f)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_f_block, float, float, zi_splat_f, zi_sel_f, zi_log1p_f)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v8f_block, v8f, float, zi_splat_v8f, zi_sel_v8f, zi_log1p_v8f)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v4f_block, v4f, float, zi_splat_v4f, zi_sel_v4f, zi_log1p_v4f)
 
 /* ------------------------------------------------------------ AVX-512
  * 64-byte vectors, for the batched kernel of the avx512 build: the same
@@ -403,6 +488,10 @@ ZI_DEFINE_EXPF(zi_exp_v16f, v16f, zi_splat_v16f, zi_bits_v16f, zi_from_bits_v16f
 ZI_DEFINE_LOG1P01F(zi_log1p01_v16f, v16f, zi_splat_v16f, zi_sel_v16f)
 ZI_DEFINE_LOSS(zi_loss_v16f, v16f, zi_splat_v16f, zi_sel_v16f, zi_exp_v16f, zi_log1p01_v16f,
                zi_negabs_v16f)
+ZI_DEFINE_LOG1P(zi_log1p_v8d, v8d, zi_splat_v8d, zi_sel_v8d, zi_bits_v8d, zi_from_bits_v8d)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v8d_block, v8d, double, zi_splat_v8d, zi_sel_v8d, zi_log1p_v8d)
+ZI_DEFINE_LOG1PF(zi_log1p_v16f, v16f, zi_splat_v16f, zi_sel_v16f, zi_bits_v16f, zi_from_bits_v16f)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v16f_block, v16f, float, zi_splat_v16f, zi_sel_v16f, zi_log1p_v16f)
 #endif
 
 /* The native vectors of this build. Only speed depends on the choice; a lane

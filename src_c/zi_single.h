@@ -4,7 +4,8 @@
  * these keep the chain in registers: the output z, the loss gradient and the
  * steps never go through memory. They compute exactly the operation sequence
  * of zi_kern.h (see there: every sum in two halves, loss values ZI_KEEP
- * samples late), so results are bit-identical to a lane of any group:
+ * samples late, the logistic loss one value a block), so results are
+ * bit-identical to a lane of any group:
  *   L = 1: scalar; a sample whose step is exactly +0 (perceptron or hinge,
  *          correct with margin) skips its update, which leaves every
  *          parameter bit-identical when no weight is -0 (checked per chunk:
@@ -47,6 +48,8 @@ ZI_INLINE double ZFN(zs_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
                                const ZT* restrict k2, double lsum) {
     ZT l[ZI_KEEP];
     Py_ssize_t q;
+    if (loss == ZI_LOSS_LOGISTIC) /* one value a block, as zk_flush */
+        return lsum + (double)ZCAT(ZLOSS, block)(n, k1, k2, 1);
     if (n == ZI_KEEP) {
         for (q = 0; q < ZI_KEEP; q += ZVL) {
             ZV a, b, v;

@@ -121,3 +121,22 @@ def test_sub_batches_of_many_models_change_no_bit(monkeypatch):
     assert whole.history["loss"].tobytes() == split.history["loss"].tobytes()
     assert whole.final_loss.tobytes() == split.final_loss.tobytes()
     assert list(split.init_seeds) == seeds and len(split) == 150
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_the_recorded_logistic_loss_does_not_depend_on_the_chunks(batch_size, monkeypatch):
+    """The kernel sums the logistic loss in blocks of 16 samples, so the engine cuts
+    every epoch into whole blocks (and whole mini-batches): the history is the same
+    bits for the smallest chunks as for one chunk an epoch."""
+    from zi_core import datasets, engine
+    from zi_core.engine import ModelSpec
+    X, y = datasets.teacher_mlp(n_samples=203, sizes=(5, 8, 1), data_seed=2)
+    spec = ModelSpec(model="mlp", hidden=(8,), loss="logistic", lr=0.05, epochs=3,
+                     batch_size=batch_size, init="he_normal")
+    whole = train_many(spec, X, y, list(range(5)), shuffle_seed=1)  # whole epochs a call
+    monkeypatch.setattr(engine, "_EPOCHS_WORK", 0)  # epoch by epoch, in chunks
+    monkeypatch.setattr(engine, "_CHUNK_WORK", 1)  # of lcm(batch_size, 16) samples
+    small = train_many(spec, X, y, list(range(5)), shuffle_seed=1)
+    assert whole.history["loss"].tobytes() == small.history["loss"].tobytes()
+    for Wa, Wb in zip(whole.weights, small.weights):
+        assert Wa.tobytes() == Wb.tobytes()

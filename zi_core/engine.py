@@ -662,8 +662,11 @@ def _record(records, g, e, live, classify, n, loss_sum, n_correct, norm):
 def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threads):
     """One epoch of one group, in chunks; returns (updates, loss sums, correct counts, update norms)."""
     P, B = theta.shape
+    # whole mini-batches, and whole blocks of the kernel's loss values (their
+    # sums depend on where the blocks start; SPEC 4: not on B, through the chunk)
+    unit = math.lcm(spec.batch_size, core().LOSS_BLOCK if backend == "cython" else 1)
     chunk = max(1, _CHUNK_WORK // max(1, B * P))
-    chunk = max(spec.batch_size, chunk - chunk % spec.batch_size)
+    chunk = max(unit, chunk - chunk % unit)
     loss_sum, n_correct = np.zeros(B), np.zeros(B)
     before = theta.astype(np.float64)
     made = 0
