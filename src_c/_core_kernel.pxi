@@ -69,15 +69,18 @@ ctypedef fused floating:
 
 # Lanes per thread task are rounded to this, so tasks never share a cache line.
 DEF LANE_ALIGN = 16
-# Lanes per task with several threads: the widest group of the dtype on AVX2
-# (16 float64 lanes, 32 float32; two vectors on AVX-512, where 32 float64 lanes
-# measured no faster). Tasks are handed out as threads free up
-# (dynamic schedule): the two cores are shared with other tenants, and a core
-# slowed by them then takes fewer tasks instead of holding back the other (a
-# model's bits never depend on its task). Float64 tasks of one group, not two,
-# halve the work left when one thread runs out of tasks.
-DEF TASK_LANES_F64 = 16
-DEF TASK_LANES_F32 = 32
+# Lanes per task with several threads: one group of the build's widest kind,
+# 4 vectors (AVX2: 16 float64 lanes, 32 float32; AVX-512: 32 and 64), at least
+# LANE_ALIGN. Tasks are handed out as threads free up (dynamic schedule): the
+# two cores are shared with other tenants, and a core slowed by them then takes
+# fewer tasks instead of holding back the other (a model's bits never depend on
+# its task). Tasks of one group, not two, halve the work left when one thread
+# runs out of tasks; smaller groups than the widest cost more per model (each
+# sample's chain is shared by fewer vectors: AVX-512, S_mlp on 2 threads, 16-lane
+# tasks 8-10% slower than 32).
+cdef extern from "zi_simd.h":
+    int ZI_VDL
+    int ZI_VFL
 
 
 cdef inline int _train_block(const zi_net* net, const floating* X, const floating* y,
@@ -235,7 +238,9 @@ cdef Py_ssize_t _block_size(Py_ssize_t B, int n_threads, bint f64) noexcept:
     LANE_ALIGN and at most the dtype's task lanes, so there are tasks to share out as
     threads free up."""
     cdef Py_ssize_t per
-    cdef Py_ssize_t task_lanes = TASK_LANES_F64 if f64 else TASK_LANES_F32
+    cdef Py_ssize_t task_lanes = 4 * (ZI_VDL if f64 else ZI_VFL)
+    if task_lanes < LANE_ALIGN:
+        task_lanes = LANE_ALIGN
     if n_threads <= 1 or B <= LANE_ALIGN:
         return B if B > 0 else 1
     per = (B + n_threads - 1) // n_threads
