@@ -330,11 +330,15 @@ ZI_INLINE void ZFN(zk_train_body)(ZK_TRAIN_PARAMS) {
 
     if (batch_size == 1) {
         ZFN(zk_forward)(net, X + order[0] * d, tl, acur);
+        if (schedule == ZI_SCHEDULE_CONSTANT) /* the same step every sample */
+            ZFN(zk_eta)(schedule, lr, t, power_t, eta);
         for (s = 0; s < n_order; s++) {
             const Py_ssize_t r = order[s];
             const Py_ssize_t rn = order[s + 1 < n_order ? s + 1 : s];
             ZT* tmp;
-            ZFN(zk_eta)(schedule, lr, ++t, power_t, eta);
+            ++t;
+            if (schedule != ZI_SCHEDULE_CONSTANT)
+                ZFN(zk_eta)(schedule, lr, t, power_t, eta);
             ZFN(zk_loss_kept)(loss, 1, acur + oout, (double)y[r], delta + oout, lacc, cacc, keep,
                               &nk);
             ZFN(zk_backward)(net, tl, acur, delta);
