@@ -25,24 +25,27 @@ def timed_train(spec, X, y, seeds, backend="cython", n_threads=None):
     No callback (with one, the engine trains one epoch per kernel call, to
     call it as each epoch ends), so the time is that of ``fit``. Seconds per
     epoch excludes the setup (initial parameters, final evaluation) as
-    (T(all epochs) - T(1 epoch)) / (epochs - 1): a second, one-epoch run. If the
-    one-epoch run takes longer three times in a row (noise), T(all) / epochs.
+    (T(all epochs) - T(1 epoch)) / (epochs - 1), T(1 epoch) the fastest of three
+    one-epoch runs: a one-epoch run slowed by the neighbours would make the
+    difference too small (W_lin once came out at half its time, 2.76x JAX). If
+    even the fastest takes longer than the whole run, T(all) / epochs.
     """
+    t0 = time.perf_counter()
+    res = train_many(spec, X, y, seeds, backend=backend, n_threads=n_threads)
+    total = time.perf_counter() - t0
+    if spec.epochs < 2:
+        return res, total, total
     one = dataclasses.replace(spec, epochs=1)
+    t_one = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
-        res = train_many(spec, X, y, seeds, backend=backend, n_threads=n_threads)
-        total = time.perf_counter() - t0
-        if spec.epochs < 2:
-            return res, total, total
-        t0 = time.perf_counter()
         train_many(one, X, y, seeds, backend=backend, n_threads=n_threads)
-        t_one = time.perf_counter() - t0
-        if total > t_one:
-            return res, (total - t_one) / (spec.epochs - 1), total
-    # the neighbours' load made the 1-epoch run the longer one three times (seen
-    # for W_perc, whose epochs are short beside the setup): the whole run's mean
-    # epoch, setup included, an upper bound, never a negative time
+        t_one = min(t_one, time.perf_counter() - t0)
+    if total > t_one:
+        return res, (total - t_one) / (spec.epochs - 1), total
+    # the neighbours' load made every 1-epoch run longer than the whole run
+    # (seen for W_perc, whose epochs are short beside the setup): the whole
+    # run's mean epoch, setup included, an upper bound, never a negative time
     return res, total / spec.epochs, total
 
 

@@ -37,7 +37,7 @@ def test_per_epoch_is_the_difference_when_the_whole_run_is_longer(common, monkey
     train, calls = _fake_train({5: 0.05, 1: 0.01})
     monkeypatch.setattr(common, "train_many", train)
     res, per_epoch, total = common.timed_train(_Spec(5), None, None, [0])
-    assert res == "result" and calls == [5, 1]
+    assert res == "result" and calls == [5, 1, 1, 1]
     assert 0 < per_epoch < total / 4
     assert per_epoch == pytest.approx((0.05 - 0.01) / 4, abs=0.01)
 
@@ -47,5 +47,14 @@ def test_noise_that_makes_the_one_epoch_run_longer_gives_the_mean_epoch(common, 
     train, calls = _fake_train({5: 0.0, 1: 0.02})
     monkeypatch.setattr(common, "train_many", train)
     res, per_epoch, total = common.timed_train(_Spec(5), None, None, [0])
-    assert calls == [5, 1] * 3                   # retried, then the fallback
+    assert calls == [5, 1, 1, 1]                 # the fastest 1-epoch run, then the fallback
     assert per_epoch == pytest.approx(total / 5) and per_epoch > 0
+
+
+def test_a_one_epoch_run_slowed_by_noise_does_not_shrink_the_epoch(common, monkeypatch):
+    # W_lin once came out at half its time (2.76x JAX): its one-epoch run had
+    # been slowed, so T(all) - T(1) was too small
+    delays = iter([0.05, 0.03, 0.01, 0.01])  # the whole run, then three 1-epoch runs
+    monkeypatch.setattr(common, "train_many", lambda spec, *a, **kw: time.sleep(next(delays)))
+    _, per_epoch, _ = common.timed_train(_Spec(5), None, None, [0])
+    assert per_epoch == pytest.approx((0.05 - 0.01) / 4, abs=0.004)
