@@ -7,7 +7,7 @@
  * on the lane, the vector width, or the instruction set the file is compiled
  * for (the build keeps -ffp-contract=off, so no FMA is ever formed).
  *
- * zi_exp_* and zi_log1p01_* are the exp and log1p used by the logistic loss in
+ * zi_exp_* and zi_log1p_* are the exp and log1p used by the logistic loss in
  * every path (scalar and vector), so single-model and batched runs agree bit
  * for bit; exp is accurate to 2 ulp (1.74 measured), log1p to about one ulp.
  */
@@ -165,38 +165,12 @@ ZI_INLINE double zi_tab_d(int64_t j) { return zi_exp_tab[j]; }
         return SEL(x < SPLAT(-745.2), SPLAT(0.0), y);                             \
     }
 
-/* log1p(e) for e in [0, 1] (NaN stays NaN): u = 1 + e with its exact rounding
- * error c, u = 2^k (1 + f) with k in {0, 1}, then fdlibm's log(1 + f), plus c
- * (for c / u: |c| <= 2^-53 u, so this costs under one ulp and saves a division;
- * the value only enters the recorded loss, never a gradient). */
-#define ZI_DEFINE_LOG1P01(NAME, T, SPLAT, SEL)                                    \
-    ZI_INLINE T NAME(T e) {                                                       \
-        T u = SPLAT(1.0) + e;                                                     \
-        T c = e - (u - SPLAT(1.0));                                               \
-        T big = SEL(u > SPLAT(1.41421356237309504880), SPLAT(1.0), SPLAT(0.0));   \
-        T f = SEL(u > SPLAT(1.41421356237309504880), u * SPLAT(0.5), u) - SPLAT(1.0); \
-        T s = f / (SPLAT(2.0) + f);                                               \
-        T z = s * s;                                                              \
-        T w = z * z;                                                              \
-        T t1 = w * (SPLAT(3.999999999940941908e-01) +                             \
-                    w * (SPLAT(2.222219843214978396e-01) +                        \
-                         w * SPLAT(1.531383769920937332e-01)));                   \
-        T t2 = z * (SPLAT(6.666666666666735130e-01) +                             \
-                    w * (SPLAT(2.857142874366239149e-01) +                        \
-                         w * (SPLAT(1.818357216161805012e-01) +                   \
-                              w * SPLAT(1.479819860511658591e-01))));             \
-        T R = t2 + t1;                                                            \
-        T hfsq = SPLAT(0.5) * f * f;                                              \
-        return big * SPLAT(ZI_LN2HI) -                                            \
-               ((hfsq - (s * (hfsq + R) + (big * SPLAT(ZI_LN2LO) + c))) - f);     \
-    }
-
 /* log1p(x) for x in [0, 2^52) (NaN stays NaN), about one ulp: u = 1 + x with
  * its exact rounding error c, u = 2^k (1 + f) with sqrt(2)/2 <= 1 + f <
  * sqrt(2) (k and the mantissa read off u's bits, k turned into a double by
- * the 2^52 trick, exact), fdlibm's log(1 + f) as in ZI_DEFINE_LOG1P01, plus
- * c / u. Used once per block of kept samples (the logistic loss of a block,
- * ZI_DEFINE_LOGISTIC_BLOCK), so its division costs little. */
+ * the 2^52 trick, exact), fdlibm's log(1 + f) with s = f / (2 + f), plus
+ * c / u. Only for loss values, never a gradient: once per block of samples in
+ * training (ZI_DEFINE_LOGISTIC_BLOCK), once per row in evaluation. */
 #define ZI_DEFINE_LOG1P(NAME, T, SPLAT, SEL, BITS, FROMBITS)                        \
     ZI_INLINE T NAME(T x) {                                                           \
         const T u = SPLAT(1.0) + x;                                                   \
@@ -286,9 +260,6 @@ ZI_DEFINE_EXP(zi_exp_v4d, v4d, v4di, v4du, zi_splat_v4d, zi_bits_v4d, zi_from_bi
               zi_selc_v4d, zi_tab_v4d, zi_round_v4d)
 ZI_DEFINE_EXP(zi_exp_v2d, v2d, v2di, v2du, zi_splat_v2d, zi_bits_v2d, zi_from_bits_v2d,
               zi_sel_v2d, zi_tab_v2d, zi_round_v2d)
-ZI_DEFINE_LOG1P01(zi_log1p01_d, double, zi_splat_d, zi_sel_d)
-ZI_DEFINE_LOG1P01(zi_log1p01_v4d, v4d, zi_splat_v4d, zi_selc_v4d)
-ZI_DEFINE_LOG1P01(zi_log1p01_v2d, v2d, zi_splat_v2d, zi_sel_v2d)
 
 
 /* ------------------------------------------------------------ losses
@@ -336,14 +307,14 @@ ZI_DEFINE_LOG1P01(zi_log1p01_v2d, v2d, zi_splat_v2d, zi_sel_v2d)
         return k1;                                                                  \
     }
 
-ZI_DEFINE_LOSS(zi_loss_d, double, zi_splat_d, zi_sel_d, zi_exp_d, zi_log1p01_d, zi_negabs_d)
-ZI_DEFINE_LOSS(zi_loss_v4d, v4d, zi_splat_v4d, zi_selc_v4d, zi_exp_v4d, zi_log1p01_v4d,
-               zi_negabs_v4d)
-ZI_DEFINE_LOSS(zi_loss_v2d, v2d, zi_splat_v2d, zi_sel_v2d, zi_exp_v2d, zi_log1p01_v2d,
-               zi_negabs_v2d)
 ZI_DEFINE_LOG1P(zi_log1p_d, double, zi_splat_d, zi_sel_d, zi_bitsu_d, zi_from_bits_d)
 ZI_DEFINE_LOG1P(zi_log1p_v4d, v4d, zi_splat_v4d, zi_selc_v4d, zi_bits_v4d, zi_from_bits_v4d)
 ZI_DEFINE_LOG1P(zi_log1p_v2d, v2d, zi_splat_v2d, zi_sel_v2d, zi_bits_v2d, zi_from_bits_v2d)
+ZI_DEFINE_LOSS(zi_loss_d, double, zi_splat_d, zi_sel_d, zi_exp_d, zi_log1p_d, zi_negabs_d)
+ZI_DEFINE_LOSS(zi_loss_v4d, v4d, zi_splat_v4d, zi_selc_v4d, zi_exp_v4d, zi_log1p_v4d,
+               zi_negabs_v4d)
+ZI_DEFINE_LOSS(zi_loss_v2d, v2d, zi_splat_v2d, zi_sel_v2d, zi_exp_v2d, zi_log1p_v2d,
+               zi_negabs_v2d)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_d_block, double, double, zi_splat_d, zi_sel_d, zi_log1p_d)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v4d_block, v4d, double, zi_splat_v4d, zi_selc_v4d, zi_log1p_v4d)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v2d_block, v2d, double, zi_splat_v2d, zi_sel_v2d, zi_log1p_v2d)
@@ -386,23 +357,6 @@ ZI_INLINE v8f zi_from_bits_v8f(v8su u) { return (v8f)u; }
         return SEL(x < SPLAT(-104.0f), SPLAT(0.0f), y);                              \
     }
 
-#define ZI_DEFINE_LOG1P01F(NAME, T, SPLAT, SEL)                                      \
-    ZI_INLINE T NAME(T e) {                                                          \
-        T u = SPLAT(1.0f) + e;                                                       \
-        T c = e - (u - SPLAT(1.0f));                                                 \
-        T big = SEL(u > SPLAT(1.41421356237f), SPLAT(1.0f), SPLAT(0.0f));            \
-        T f = SEL(u > SPLAT(1.41421356237f), u * SPLAT(0.5f), u) - SPLAT(1.0f);      \
-        T s = f / (SPLAT(2.0f) + f);                                                 \
-        T z = s * s;                                                                 \
-        T w = z * z;                                                                 \
-        T t1 = w * (SPLAT(0.40000972152f) + w * SPLAT(0.24279078841f));              \
-        T t2 = z * (SPLAT(0.66666662693f) + w * SPLAT(0.28498786688f));              \
-        T R = t2 + t1;                                                               \
-        T hfsq = SPLAT(0.5f) * f * f;                                                \
-        return big * SPLAT(6.9313812256e-01f) -                                      \
-               ((hfsq - (s * (hfsq + R) + (big * SPLAT(9.0580006145e-06f) + c))) - f); \
-    }
-
 /* log1pf(x) for x in [0, 2^23), as ZI_DEFINE_LOG1P (2^23 trick, FreeBSD's logf
  * polynomial). */
 #define ZI_DEFINE_LOG1PF(NAME, T, SPLAT, SEL, BITS, FROMBITS)                       \
@@ -427,17 +381,14 @@ ZI_INLINE v8f zi_from_bits_v8f(v8su u) { return (v8f)u; }
 ZI_DEFINE_EXPF(zi_exp_f, float, zi_splat_f, zi_bits_f, zi_from_bits_f, zi_sel_f)
 ZI_DEFINE_EXPF(zi_exp_v8f, v8f, zi_splat_v8f, zi_bits_v8f, zi_from_bits_v8f, zi_sel_v8f)
 ZI_DEFINE_EXPF(zi_exp_v4f, v4f, zi_splat_v4f, zi_bits_v4f, zi_from_bits_v4f, zi_sel_v4f)
-ZI_DEFINE_LOG1P01F(zi_log1p01_f, float, zi_splat_f, zi_sel_f)
-ZI_DEFINE_LOG1P01F(zi_log1p01_v8f, v8f, zi_splat_v8f, zi_sel_v8f)
-ZI_DEFINE_LOG1P01F(zi_log1p01_v4f, v4f, zi_splat_v4f, zi_sel_v4f)
-ZI_DEFINE_LOSS(zi_loss_f, float, zi_splat_f, zi_sel_f, zi_exp_f, zi_log1p01_f, zi_negabs_f)
-ZI_DEFINE_LOSS(zi_loss_v8f, v8f, zi_splat_v8f, zi_sel_v8f, zi_exp_v8f, zi_log1p01_v8f,
-               zi_negabs_v8f)
-ZI_DEFINE_LOSS(zi_loss_v4f, v4f, zi_splat_v4f, zi_sel_v4f, zi_exp_v4f, zi_log1p01_v4f,
-               zi_negabs_v4f)
 ZI_DEFINE_LOG1PF(zi_log1p_f, float, zi_splat_f, zi_sel_f, zi_bits_f, zi_from_bits_f)
 ZI_DEFINE_LOG1PF(zi_log1p_v8f, v8f, zi_splat_v8f, zi_sel_v8f, zi_bits_v8f, zi_from_bits_v8f)
 ZI_DEFINE_LOG1PF(zi_log1p_v4f, v4f, zi_splat_v4f, zi_sel_v4f, zi_bits_v4f, zi_from_bits_v4f)
+ZI_DEFINE_LOSS(zi_loss_f, float, zi_splat_f, zi_sel_f, zi_exp_f, zi_log1p_f, zi_negabs_f)
+ZI_DEFINE_LOSS(zi_loss_v8f, v8f, zi_splat_v8f, zi_sel_v8f, zi_exp_v8f, zi_log1p_v8f,
+               zi_negabs_v8f)
+ZI_DEFINE_LOSS(zi_loss_v4f, v4f, zi_splat_v4f, zi_sel_v4f, zi_exp_v4f, zi_log1p_v4f,
+               zi_negabs_v4f)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_f_block, float, float, zi_splat_f, zi_sel_f, zi_log1p_f)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v8f_block, v8f, float, zi_splat_v8f, zi_sel_v8f, zi_log1p_v8f)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v4f_block, v4f, float, zi_splat_v4f, zi_sel_v4f, zi_log1p_v4f)
@@ -481,16 +432,14 @@ ZI_INLINE v8d zi_round_v8d(v8d a, v8d t) {
 }
 ZI_DEFINE_EXP(zi_exp_v8d, v8d, v8di, v8du, zi_splat_v8d, zi_bits_v8d, zi_from_bits_v8d,
               zi_sel_v8d, zi_tab_v8d, zi_round_v8d)
-ZI_DEFINE_LOG1P01(zi_log1p01_v8d, v8d, zi_splat_v8d, zi_sel_v8d)
-ZI_DEFINE_LOSS(zi_loss_v8d, v8d, zi_splat_v8d, zi_sel_v8d, zi_exp_v8d, zi_log1p01_v8d,
+ZI_DEFINE_LOG1P(zi_log1p_v8d, v8d, zi_splat_v8d, zi_sel_v8d, zi_bits_v8d, zi_from_bits_v8d)
+ZI_DEFINE_LOSS(zi_loss_v8d, v8d, zi_splat_v8d, zi_sel_v8d, zi_exp_v8d, zi_log1p_v8d,
                zi_negabs_v8d)
 ZI_DEFINE_EXPF(zi_exp_v16f, v16f, zi_splat_v16f, zi_bits_v16f, zi_from_bits_v16f, zi_sel_v16f)
-ZI_DEFINE_LOG1P01F(zi_log1p01_v16f, v16f, zi_splat_v16f, zi_sel_v16f)
-ZI_DEFINE_LOSS(zi_loss_v16f, v16f, zi_splat_v16f, zi_sel_v16f, zi_exp_v16f, zi_log1p01_v16f,
-               zi_negabs_v16f)
-ZI_DEFINE_LOG1P(zi_log1p_v8d, v8d, zi_splat_v8d, zi_sel_v8d, zi_bits_v8d, zi_from_bits_v8d)
-ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v8d_block, v8d, double, zi_splat_v8d, zi_sel_v8d, zi_log1p_v8d)
 ZI_DEFINE_LOG1PF(zi_log1p_v16f, v16f, zi_splat_v16f, zi_sel_v16f, zi_bits_v16f, zi_from_bits_v16f)
+ZI_DEFINE_LOSS(zi_loss_v16f, v16f, zi_splat_v16f, zi_sel_v16f, zi_exp_v16f, zi_log1p_v16f,
+               zi_negabs_v16f)
+ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v8d_block, v8d, double, zi_splat_v8d, zi_sel_v8d, zi_log1p_v8d)
 ZI_DEFINE_LOGISTIC_BLOCK(zi_loss_v16f_block, v16f, float, zi_splat_v16f, zi_sel_v16f, zi_log1p_v16f)
 #endif
 
