@@ -17,13 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [HERE, ROOT]  # common.py imports zi_core: the tree's, unless installed
 from common import cpu_description  # noqa: E402
-
-
-def variant():
-    """The kernel variant the measuring subprocesses pick (the same CPU, the same build)."""
-    out = subprocess.run([sys.executable, "-c", "from zi_core import _dispatch; print(_dispatch.variant())"],
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ROOT})
-    return out.stdout.strip() or "unknown"
+from zi_core import _dispatch  # noqa: E402  (the measuring subprocesses pick the same)
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -58,7 +52,7 @@ def main():
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with `python bench/sweep_bench.py"
         f"{' --quick' if quick else ''}` (each row a fresh process; 10-10-1 MLP, n=2,000, batch 1, "
         "He-normal weights, runs stored in SQLite with per-epoch history and final weights), on "
-        f"{cpu_description()} ({os.cpu_count()} cores), kernel variant {variant()}.", "",
+        f"{cpu_description()} ({os.cpu_count()} cores), kernel variant {_dispatch.variant()}.", "",
         "| workload | seeds | epochs | wall (s) | runs/s | store share | peak RSS (MB) | store size (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]

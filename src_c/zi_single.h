@@ -72,9 +72,9 @@ ZI_INLINE double ZFN(zs_flush)(int loss, Py_ssize_t n, const ZT* restrict k1,
 typedef struct {
     ZT k1[ZI_KEEP], k2[ZI_KEEP];
     Py_ssize_t n;
-    double lsum, csum;
-    long long correct; /* csum + correct at the end: the sum of the 0/1 counts,
-                          exact in double, with an integer add a sample */
+    double lsum;
+    long long correct; /* added to n_correct at the end: the sum of the 0/1
+                          counts, exact in double, with an integer add a sample */
 } ZFN(zs_sums);
 
 /* The gradient of one sample's loss at output z; counts it and keeps its loss. */
@@ -106,7 +106,7 @@ ZS_NOVEC ZI_INLINE int ZFN(zs_train_l1_body)(const zi_net* net, const ZT* restri
     const int has_bias = net->has_bias;
     ZT* w = (ZT*)zi_alloc(sizeof(ZT) * (d + 1));
     ZT b = 0, z;
-    ZFN(zs_sums) sums = {.n = 0, .lsum = *loss_sum, .csum = *n_correct, .correct = 0};
+    ZFN(zs_sums) sums = {.n = 0, .lsum = *loss_sum, .correct = 0};
     int may_skip = (loss == ZI_LOSS_PERCEPTRON || loss == ZI_LOSS_HINGE);
     long long t = t0;
     Py_ssize_t s, i;
@@ -156,7 +156,7 @@ ZS_NOVEC ZI_INLINE int ZFN(zs_train_l1_body)(const zi_net* net, const ZT* restri
     if (has_bias)
         th[net->off_b[0] * S] = b;
     *loss_sum = ZFN(zs_flush)(loss, sums.n, sums.k1, sums.k2, sums.lsum);
-    *n_correct = sums.csum + (double)sums.correct;
+    *n_correct = *n_correct + (double)sums.correct;
     free(w);
     return 0;
 }
@@ -220,7 +220,7 @@ ZI_INLINE int ZFN(zs_train_l2_body)(const zi_net* net, const ZT* restrict X, con
     ZT* buf = (ZT*)zi_alloc(sizeof(ZT) * HP * (d + 6));
     ZT *w1t, *b1, *w2, *hc, *hn, *d1, *pr;
     ZT b2 = 0, z;
-    ZFN(zs_sums) sums = {.n = 0, .lsum = *loss_sum, .csum = *n_correct, .correct = 0};
+    ZFN(zs_sums) sums = {.n = 0, .lsum = *loss_sum, .correct = 0};
     long long t = t0;
     Py_ssize_t s, i, j, k;
     if (!buf)
@@ -319,7 +319,7 @@ ZI_INLINE int ZFN(zs_train_l2_body)(const zi_net* net, const ZT* restrict X, con
     if (has_bias)
         th[net->off_b[1] * S] = b2;
     *loss_sum = ZFN(zs_flush)(loss, sums.n, sums.k1, sums.k2, sums.lsum);
-    *n_correct = sums.csum + (double)sums.correct;
+    *n_correct = *n_correct + (double)sums.correct;
     free(buf);
     return 0;
 }

@@ -2,7 +2,8 @@
 
 The same Cython source is compiled at several instruction-set levels
 (``setup.py``: AVX-512, AVX2+FMA, baseline x86-64); all are built with
-``-ffp-contract=off`` and compute identical bits, so the choice changes speed only. ``ZI_CORE_VARIANT=baseline`` forces one.
+``-ffp-contract=off`` and compute identical bits, so the choice changes speed
+only. ``ZI_CORE_VARIANT=baseline`` forces one.
 """
 import importlib
 import os
