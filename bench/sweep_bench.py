@@ -27,9 +27,14 @@ raw = C.load_config(os.path.join(sys.argv[4], "examples", "s_mlp.toml"))
 raw["seeds"]["init_seed"] = {"start": 0, "count": n}
 raw["model"]["epochs"] = epochs
 r = sweep(raw, store=store, quiet=True, summary=False)
+try:  # VmHWM: this process image's own peak; ru_maxrss keeps the parent's across fork/exec
+    with open("/proc/self/status") as f:
+        peak_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"n": n, "epochs": epochs, "wall_s": r.wall_time, "runs_per_s": r.runs_per_s,
                   "compute_s": r.compute_time, "store_s": r.store_time, "store_share": r.store_share,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_mb": peak_kib / 1024,
                   "store_mb": os.path.getsize(store) / 1e6}))
 """
 
@@ -51,7 +56,7 @@ def main():
         "# Sweeps through the runner (S_mlp, S_mlp_big)", "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with `python bench/sweep_bench.py"
         f"{' --quick' if quick else ''}` (each row a fresh process; 10-10-1 MLP, n=2,000, batch 1, "
-        "He-normal weights, runs stored in SQLite with per-epoch history and final weights), on "
+        "N(0, 0.1) weights, runs stored in SQLite with per-epoch history and final weights), on "
         f"{cpu_description()} ({os.cpu_count()} cores), kernel variant {_dispatch.variant()}.", "",
         "| workload | seeds | epochs | wall (s) | runs/s | store share | peak RSS (MB) | store size (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -81,6 +81,7 @@ DEF LANE_ALIGN = 16
 cdef extern from "zi_simd.h":
     int ZI_VDL
     int ZI_VFL
+    int ZI_FMA
 
 
 cdef inline int _train_block(const zi_net* net, const floating* X, const floating* y,
@@ -469,6 +470,12 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
 #: call depends on where its blocks start, so the engine cuts an epoch into
 #: calls of whole blocks (train_chunk's orders; train_epochs cuts at epochs).
 LOSS_BLOCK = ZI_KEEP
+
+#: True where this build sums a hidden unit's inputs with fused multiply-adds
+#: (avx2, avx512): such builds give each other's bits; a build without FMA
+#: (baseline) rounds each term twice, and its results differ in the last bits
+#: (docs/choices.md, "Instruction sets").
+FMA = bool(ZI_FMA)
 
 
 def cpu_flags():

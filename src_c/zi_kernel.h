@@ -95,6 +95,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZSPLAT zi_splat_d
 #define ZRELU zi_relu_d
 #define ZGATE zi_gate_d
+#define ZMADD zi_madd_d
 #define DV double
 #define DVL 1
 #define DSPLAT zi_splat_d
@@ -113,6 +114,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZSPLAT
 #undef ZRELU
 #undef ZGATE
+#undef ZMADD
 #undef DLOAD
 #undef DSTORE
 
@@ -123,6 +125,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZSPLAT zi_splat_f
 #define ZRELU zi_relu_f
 #define ZGATE zi_gate_f
+#define ZMADD zi_madd_f
 #undef DV
 #undef DSPLAT
 #undef DLOSS
@@ -142,6 +145,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZSPLAT
 #undef ZRELU
 #undef ZGATE
+#undef ZMADD
 #undef DV
 #undef DVL
 #undef DSPLAT
@@ -165,6 +169,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZSPLAT ZI_VD(zi_splat)
 #define ZRELU ZI_VD(zi_relu)
 #define ZGATE ZI_VD(zi_gate)
+#define ZMADD ZI_VD(zi_madd)
 #define DLOAD(p) (*(const zi_vd*)(p))
 #define DSTORE(p, g) (*(zi_vd*)(p) = (g))
 #define ZNV 1
@@ -188,6 +193,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZSPLAT
 #undef ZRELU
 #undef ZGATE
+#undef ZMADD
 #undef DLOAD
 #undef DSTORE
 
@@ -198,6 +204,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZSPLAT ZI_VF(zi_splat)
 #define ZRELU ZI_VF(zi_relu)
 #define ZGATE ZI_VF(zi_gate)
+#define ZMADD ZI_VF(zi_madd)
 #undef DV
 #undef DVL
 #undef DSPLAT
@@ -231,6 +238,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZSPLAT
 #undef ZRELU
 #undef ZGATE
+#undef ZMADD
 #undef DLOAD
 #undef DSTORE
 
@@ -241,6 +249,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZSPLAT ZI_SD(zi_splat)
 #define ZRELU ZI_SD(zi_relu)
 #define ZGATE ZI_SD(zi_gate)
+#define ZMADD ZI_SD(zi_madd)
 #define ZLOSS zi_loss_d
 #define ZVLOSS ZI_SD(zi_loss)
 #define ZSUF d
@@ -253,6 +262,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZSPLAT
 #undef ZRELU
 #undef ZGATE
+#undef ZMADD
 #undef ZSUF
 #define ZT float
 #define ZV zi_sf
@@ -260,6 +270,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #define ZSPLAT ZI_SF(zi_splat)
 #define ZRELU ZI_SF(zi_relu)
 #define ZGATE ZI_SF(zi_gate)
+#define ZMADD ZI_SF(zi_madd)
 #define ZLOSS zi_loss_f
 #define ZVLOSS ZI_SF(zi_loss)
 #define ZSUF f
@@ -272,6 +283,7 @@ ZI_INLINE void zi_acc_vf(double* acc, zi_vf l) {
 #undef ZSPLAT
 #undef ZRELU
 #undef ZGATE
+#undef ZMADD
 #undef ZSUF
 
 /* ------------------------------------------------------------ block drivers */

@@ -4,8 +4,11 @@
  * scalars. Every operation is an element-wise IEEE operation (+, -, *, /,
  * compare, bit select, float<->double conversion), so a lane of a vector
  * computes exactly the bits the scalar code computes: the results never depend
- * on the lane, the vector width, or the instruction set the file is compiled
- * for (the build keeps -ffp-contract=off, so no FMA is ever formed).
+ * on the lane or the vector width. The build keeps -ffp-contract=off, so the
+ * compiler never forms an FMA of its own: the kernel asks for one where it
+ * wants one, with zi_madd_* (a * b + c in one rounding where the build has
+ * FMA, a multiply and an add where it has not). So the builds with FMA (avx2,
+ * avx512) give the same bits, and the baseline build its own.
  *
  * zi_exp_* and zi_log1p_* are the exp and log1p used by the logistic loss in
  * every path (scalar and vector), so single-model and batched runs agree bit
@@ -85,6 +88,34 @@ ZI_INLINE v2du zi_bits_v2d(v2d x) { return (v2du)x; }
 ZI_INLINE v2d zi_from_bits_v2d(v2du u) { return (v2d)u; }
 ZI_INLINE v4su zi_bits_v4f(v4f x) { return (v4su)x; }
 ZI_INLINE v4f zi_from_bits_v4f(v4su u) { return (v4f)u; }
+
+/* a * b + c: one fused multiply-add (one rounding) where the build has FMA,
+ * else a multiply and an add (two roundings). ZI_FMA says which. */
+#ifdef __FMA__
+#define ZI_FMA 1
+ZI_INLINE double zi_madd_d(double a, double b, double c) { return __builtin_fma(a, b, c); }
+ZI_INLINE float zi_madd_f(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+ZI_INLINE v2d zi_madd_v2d(v2d a, v2d b, v2d c) {
+    return (v2d)_mm_fmadd_pd((__m128d)a, (__m128d)b, (__m128d)c);
+}
+ZI_INLINE v4f zi_madd_v4f(v4f a, v4f b, v4f c) {
+    return (v4f)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
+}
+ZI_INLINE v4d zi_madd_v4d(v4d a, v4d b, v4d c) {
+    return (v4d)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+}
+ZI_INLINE v8f zi_madd_v8f(v8f a, v8f b, v8f c) {
+    return (v8f)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+}
+#else
+#define ZI_FMA 0
+ZI_INLINE double zi_madd_d(double a, double b, double c) { return a * b + c; }
+ZI_INLINE float zi_madd_f(float a, float b, float c) { return a * b + c; }
+ZI_INLINE v2d zi_madd_v2d(v2d a, v2d b, v2d c) { return a * b + c; }
+ZI_INLINE v4f zi_madd_v4f(v4f a, v4f b, v4f c) { return a * b + c; }
+ZI_INLINE v4d zi_madd_v4d(v4d a, v4d b, v4d c) { return a * b + c; }
+ZI_INLINE v8f zi_madd_v8f(v8f a, v8f b, v8f c) { return a * b + c; }
+#endif
 
 /* -|x|: the sign bit set (one bitwise op, off the latency of a compare) */
 ZI_INLINE double zi_negabs_d(double x) { return -fabs(x); }
@@ -418,6 +449,17 @@ ZI_INLINE v8d zi_sel_v8d(v8di m, v8d a, v8d b) { return (v8d)(((v8di)a & m) | ((
 ZI_INLINE v16f zi_sel_v16f(v16si m, v16f a, v16f b) {
     return (v16f)(((v16si)a & m) | ((v16si)b & ~m));
 }
+#ifdef __FMA__
+ZI_INLINE v8d zi_madd_v8d(v8d a, v8d b, v8d c) {
+    return (v8d)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+}
+ZI_INLINE v16f zi_madd_v16f(v16f a, v16f b, v16f c) {
+    return (v16f)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+}
+#else
+ZI_INLINE v8d zi_madd_v8d(v8d a, v8d b, v8d c) { return a * b + c; }
+ZI_INLINE v16f zi_madd_v16f(v16f a, v16f b, v16f c) { return a * b + c; }
+#endif
 ZI_INLINE v8du zi_bits_v8d(v8d x) { return (v8du)x; }
 ZI_INLINE v8d zi_from_bits_v8d(v8du u) { return (v8d)u; }
 ZI_INLINE v16su zi_bits_v16f(v16f x) { return (v16su)x; }

@@ -17,8 +17,9 @@
  *          unit is a scalar sum over the hidden units in the two halves.
  *
  * Included by zi_kernel.h once per element type with ZT, ZV, ZVL, ZSPLAT,
- * ZRELU, ZGATE, ZLOSS (scalar), ZVLOSS (vector), ZSUF defined (ZV the widest
- * vector of ZT).
+ * ZRELU, ZGATE, ZMADD, ZLOSS (scalar), ZVLOSS (vector), ZSUF defined (ZV the
+ * widest vector of ZT). A hidden unit's sum takes one ZMADD an input, as in
+ * zi_kern.h; the output's sum and the updates a multiply and an add.
  */
 
 #define ZCAT2(a, b) a##_##b
@@ -191,7 +192,7 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
             ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
             const ZV wn = *wp - st[v] * xo;
             *wp = wn;
-            acc[v] = acc[v] + wn * xv;
+            acc[v] = ZMADD(wn, xv, acc[v]);
         }
     }
     for (i = half; i < d; i++) {
@@ -200,7 +201,7 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
             ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
             const ZV wn = *wp - st[v] * xo;
             *wp = wn;
-            acc2[v] = acc2[v] + wn * xv;
+            acc2[v] = ZMADD(wn, xv, acc2[v]);
         }
     }
     for (v = 0; v < nv; v++)
@@ -249,9 +250,9 @@ ZI_INLINE int ZFN(zs_train_l2_body)(const zi_net* net, const ZT* restrict X, con
         for (k = 0; k < NVEC; k++) {
             ZV acc = has_bias ? *(ZV*)(b1 + k * ZVL) : ZSPLAT(0), acc2 = ZSPLAT(0);
             for (i = 0; i < ZI_HALF(d); i++)
-                acc = acc + *(ZV*)(w1t + i * HP + k * ZVL) * ZSPLAT(x[i]);
+                acc = ZMADD(*(ZV*)(w1t + i * HP + k * ZVL), ZSPLAT(x[i]), acc);
             for (i = ZI_HALF(d); i < d; i++)
-                acc2 = acc2 + *(ZV*)(w1t + i * HP + k * ZVL) * ZSPLAT(x[i]);
+                acc2 = ZMADD(*(ZV*)(w1t + i * HP + k * ZVL), ZSPLAT(x[i]), acc2);
             *(ZV*)(hc + k * ZVL) = ZRELU(acc + acc2);
         }
         z = ZFN(zs_dot)(has_bias ? b2 : (ZT)0, w2, hc, H);

@@ -94,17 +94,29 @@ def test_float32_close_to_float64():
 
 
 @pytest.mark.parametrize("variant", _dispatch._ORDER)
-def test_every_variant_gives_identical_bits(variant, monkeypatch):
+def test_every_variant_gives_the_bits_of_its_arithmetic(variant, monkeypatch):
+    """Builds that fuse multiply-adds (FMA) give each other's bits; a build without FMA
+    rounds twice where they round once, and stays within SPEC 4's tolerance of them."""
     mod = _dispatch.runnable().get(variant)
     if mod is None:
         pytest.skip(f"variant {variant} not built here or not runnable on this CPU")
+    same = mod.FMA == _dispatch.core().FMA
     rng = np.random.default_rng(10)
-    spec, X, y, seeds, sh = draw_config(rng)
-    ref = train_many(spec, X, y, seeds, shuffle_seed=sh)
-    monkeypatch.setattr(_dispatch, "_module", mod)
-    got = train_many(spec, X, y, seeds, shuffle_seed=sh)
-    for Wa, Wb in zip(ref.weights, got.weights):
-        assert Wa.tobytes() == Wb.tobytes()
+    for _ in range(20):
+        spec, X, y, seeds, sh = draw_config(rng)
+        ref = train_many(spec, X, y, seeds, shuffle_seed=sh)
+        with monkeypatch.context() as m:
+            m.setattr(_dispatch, "_module", mod)
+            got = train_many(spec, X, y, seeds, shuffle_seed=sh)
+        for Wa, Wb in zip(ref.weights + (ref.biases or []), got.weights + (got.biases or [])):
+            if same:
+                assert Wa.tobytes() == Wb.tobytes(), spec
+            else:
+                assert _rel(Wb, Wa) < 1e-10, spec
+        if same:
+            assert ref.history["loss"].tobytes() == got.history["loss"].tobytes()
+        elif spec.task == "classification":
+            np.testing.assert_array_equal(ref.history["mistakes"], got.history["mistakes"], err_msg=str(spec))
 
 
 def test_sub_batches_of_many_models_change_no_bit(monkeypatch):

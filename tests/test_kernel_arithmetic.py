@@ -3,56 +3,102 @@
 Every unit sums its inputs in two halves (bias and inputs [0, m), then inputs
 [m, n), m = ceil(n / 2), then the two partial sums are added; zi_kern.h), and
 the logistic loss uses the core's own exp and log1p. These tests emulate the
-forward pass with NumPy's element-wise IEEE operations and compare bits, and
+forward pass with NumPy's element-wise IEEE operations (and an exact FMA, for
+the builds that fuse a hidden unit's multiply-adds) and compare bits, and
 check the loss and its gradient against NumPy's exp/logaddexp.
 """
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from zi_core import engine
+from zi_core import _dispatch, engine
 from zi_core._dispatch import core
 from zi_core.reference import LOSS_CODES
 
 
-def _emulated_forward(theta, sizes, bias, X):
-    """Outputs (n, B) by the kernel's sequence, one IEEE operation at a time."""
+def _fma(a, b, c):
+    """a * b + c rounded once to a's dtype, element by element, from the exact value.
+
+    Python rounds a Fraction to float64 correctly; for float32, the float64 is made
+    round-to-odd (one ulp toward the exact value when inexact and even), after which
+    rounding to float32 is correct (53 >= 2 * 24 + 2 bits)."""
+    dt = a.dtype
+    a, b, c = np.broadcast_arrays(a, b, c)
+    out = np.empty(a.shape, dt)
+    for k in np.ndindex(a.shape):
+        v = Fraction(float(a[k])) * Fraction(float(b[k])) + Fraction(float(c[k]))
+        f = float(v)
+        if dt == np.float32 and Fraction(f) != v and not (np.float64(f).view(np.int64) & 1):
+            f = float(np.nextafter(f, math.inf if v > Fraction(f) else -math.inf))
+        out[k] = f
+    return out
+
+
+def _emulated_forward(theta, sizes, bias, X, fma):
+    """Outputs (n, B) by the kernel's sequence, one IEEE operation at a time; with
+    fma, a hidden unit's a + w h is one fused multiply-add (the output's is not)."""
     Ws, bs = engine.unpack(theta, sizes, bias)
     dt = theta.dtype.type
     H = [X[:, i][:, None] * np.ones(theta.shape[1], theta.dtype) for i in range(X.shape[1])]
     for l, W in enumerate(Ws):
         n_out, n_in = W.shape[1], W.shape[2]
+        hidden = l < len(Ws) - 1
+        madd = _fma if fma and hidden else (lambda w, h, a: a + w * h)
         m = (n_in + 1) // 2
         out = []
         for j in range(n_out):
             a = np.broadcast_to(bs[l][:, j], H[0].shape).copy() if bias else np.zeros_like(H[0])
             for i in range(m):
-                a = a + W[:, j, i] * H[i]
+                a = madd(np.broadcast_to(W[:, j, i], a.shape), H[i], a)
             c = np.zeros_like(a)
             for i in range(m, n_in):
-                c = c + W[:, j, i] * H[i]
+                c = madd(np.broadcast_to(W[:, j, i], c.shape), H[i], c)
             a = a + c
-            out.append(np.where(a > 0, a, dt(0)) if l < len(Ws) - 1 else a)
+            out.append(np.where(a > 0, a, dt(0)) if hidden else a)
         H = out
     return H[0]
 
 
+def test_exact_fma_emulation():
+    """_fma against cases whose rounding is known."""
+    e = 2.0 ** -52
+    one = np.array([1.0 + e])
+    # (1 + e)^2 - 1 = 2e + e^2: fused keeps the e^2, two roundings lose it
+    assert _fma(one, one, np.array([-1.0]))[0] == 2 * e + e * e
+    assert (one * one - 1.0)[0] == 2 * e
+    f = np.array([1 + 2.0 ** -12], np.float32)
+    got = _fma(f, f, np.array([-1.0], np.float32))
+    assert got.dtype == np.float32 and got[0] == 2.0 ** -11 + 2.0 ** -24
+    assert (f * f - np.float32(1))[0] == 2.0 ** -11
+    # f * f = 1 + 2^-11 + 2^-24 is a float32 midpoint: ties to even, down; a tiny
+    # addend puts the exact sum above it, up (rounding via the float64 sum would
+    # lose the addend and go down)
+    assert _fma(f, f, np.zeros(1, np.float32))[0] == 1 + 2.0 ** -11
+    assert _fma(f, f, np.array([2.0 ** -80], np.float32))[0] == 1 + 2.0 ** -11 + 2.0 ** -23
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_forward_sums_each_unit_in_two_halves(dtype):
+@pytest.mark.parametrize("variant", _dispatch._ORDER)
+def test_forward_sums_each_unit_in_two_halves(dtype, variant):
+    mod = _dispatch.runnable().get(variant)
+    if mod is None:
+        pytest.skip(f"variant {variant} not built here or not runnable on this CPU")
     rng = np.random.default_rng(11)
+    small = mod.FMA  # the exact FMA emulation is slow: smaller draws
     for _ in range(25):
-        d = int(rng.integers(1, 14))
-        hidden = tuple(int(h) for h in rng.integers(1, 12, size=rng.integers(0, 3)))
+        d = int(rng.integers(1, 9 if small else 14))
+        hidden = tuple(int(h) for h in rng.integers(1, 7 if small else 12, size=rng.integers(0, 3)))
         sizes = (d,) + hidden + (1,)
-        bias = bool(rng.integers(2))
-        B = int(rng.choice([1, 2, 3, 4, 9, 17, 40]))
+        bias = bool(rng.random() < 0.7)
+        B = int(rng.choice([1, 2, 3, 9] if small else [1, 2, 3, 4, 9, 17, 40]))
         P = engine.offsets(sizes, bias)[1]
         theta = rng.normal(size=(P, B)).astype(dtype)
-        X = rng.normal(size=(int(rng.integers(1, 30)), d)).astype(dtype)
+        X = rng.normal(size=(int(rng.integers(1, 7 if small else 30)), d)).astype(dtype)
         z = np.empty((X.shape[0], B), dtype)
-        core().forward(X, theta, np.asarray(sizes, np.intp), bias, z, 2)
-        expect = _emulated_forward(theta, sizes, bias, X)
+        mod.forward(X, theta, np.asarray(sizes, np.intp), bias, z, 2)
+        expect = _emulated_forward(theta, sizes, bias, X, mod.FMA)
         assert z.tobytes() == expect.astype(dtype).tobytes(), (sizes, bias, B)
 
 

@@ -292,6 +292,34 @@ def test_corrupt_foreign_and_torn_stores_are_refused(tmp_path):
         run(small_config(), good, engine=other_engine)
 
 
+@pytest.mark.skipif(ENGINE != "cython", reason="the compiled core is not built")
+def test_resuming_with_the_other_arithmetic_warns(tmp_path, monkeypatch):
+    """A store remembers whether the compiled core that started it fused multiply-adds;
+    a sweep resumed by a build of the other arithmetic runs, with a warning."""
+    import warnings
+    from zi_core import _dispatch
+    mods = _dispatch.runnable()
+    store = tmp_path / "runs.db"
+    run(small_config(), store)
+    st = Store(store)
+    assert st.meta["arithmetic"] == ("fma" if _dispatch.core().FMA else "separate multiply and add")
+    st.close()
+    more = small_config(seeds={"init_seed": {"start": 0, "count": 14}})
+    same = [m for m in mods.values() if m.FMA == _dispatch.core().FMA]
+    other = [m for m in mods.values() if m.FMA != _dispatch.core().FMA]
+    monkeypatch.setattr(_dispatch, "_module", same[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run(more, store)
+    if not other:
+        pytest.skip("no variant of the other arithmetic runs here")
+    monkeypatch.setattr(_dispatch, "_module", other[0])
+    more = small_config(seeds={"init_seed": {"start": 0, "count": 16}})
+    with pytest.warns(RuntimeWarning, match="arithmetic"):
+        r = run(more, store)
+    assert count_runs(store) == 4 * 16 and r is not None
+
+
 def _has(mod):
     try:
         __import__(mod)

@@ -1,9 +1,10 @@
 """Pick the compiled kernel variant this CPU can run (chosen once, at import).
 
 The same Cython source is compiled at several instruction-set levels
-(``setup.py``: AVX-512, AVX2+FMA, baseline x86-64); all are built with
-``-ffp-contract=off`` and compute identical bits, so the choice changes speed
-only. ``ZI_CORE_VARIANT=baseline`` forces one.
+(``setup.py``: AVX-512, AVX2+FMA, baseline x86-64). The avx512 and avx2 builds
+sum a hidden unit's inputs with fused multiply-adds and give each other's bits;
+the baseline build has no FMA, rounds each term twice, and its results differ
+in the last bits (docs/choices.md). ``ZI_CORE_VARIANT=baseline`` forces one.
 """
 import importlib
 import os

@@ -1,4 +1,4 @@
-"""What this installation runs: kernel variant, OpenMP, threads, versions."""
+"""What this installation runs: kernel variant and its arithmetic, OpenMP, threads, versions."""
 import platform
 import sys
 
@@ -16,6 +16,7 @@ def config():
         "zi_core": __version__,
         "variant": _dispatch.variant(),
         "available_variants": list(_dispatch.runnable()),
+        "fma": bool(mod.FMA),
         "openmp": mod.openmp_enabled(),
         "threads": default_threads() if mod.openmp_enabled() else 1,
         "dtypes": ["float64", "float32"],

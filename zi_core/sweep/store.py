@@ -281,6 +281,29 @@ class Store:
                              f"this sweep asks for {engine!r}. The engines agree to 1e-10, not bit "
                              "for bit, so they do not share a store: use another --store or "
                              f"engine = {have!r}")
+        if engine == "cython":
+            self._check_arithmetic()
+
+    def _check_arithmetic(self):
+        """Record whether the compiled core fuses multiply-adds; warn on a change.
+
+        Builds with FMA (avx2, avx512) give each other's bits and the baseline build
+        its own, 1e-15 away: a sweep resumed on the other kind of CPU still runs,
+        but its new runs are not the bits one uninterrupted run would store."""
+        from .. import _dispatch
+        arith = "fma" if _dispatch.core().FMA else "separate multiply and add"
+        have = self.meta.get("arithmetic")
+        if have is None:
+            self._write("recording the arithmetic", lambda: self.conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('arithmetic', ?)", (arith,)))
+            self.meta = dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
+            have = self.meta.get("arithmetic")
+        if have != arith:
+            warnings.warn(
+                f"store {self.path} was started by a compiled core with {have} arithmetic; this "
+                f"one ({_dispatch.variant()}) has {arith}. New runs differ from what one "
+                "uninterrupted run would store in the last bits (about 1e-15 relative). "
+                "ZI_CORE_VARIANT picks a variant (docs/choices.md).", RuntimeWarning, stacklevel=3)
 
     def record_manifest(self, config_hash, name, config_json, n_runs, engine):
         zv, nv, pv = _versions()
