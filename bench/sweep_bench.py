@@ -58,7 +58,7 @@ def main():
         f"{' --quick' if quick else ''}` (each row a fresh process; 10-10-1 MLP, n=2,000, batch 1, "
         "N(0, 0.1) weights, runs stored in SQLite with per-epoch history and final weights), on "
         f"{cpu_description()} ({os.cpu_count()} cores), kernel variant {_dispatch.variant()}.", "",
-        "| workload | seeds | epochs | wall (s) | runs/s | store share | peak RSS (MB) | store size (MB) |",
+        "| workload | seeds | epochs | wall (s) | runs/s | store share | peak RSS (MiB) | store size (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in zip(["S_mlp", "S_mlp (1 epoch)", "S_mlp_big (1 epoch)"], rows):
