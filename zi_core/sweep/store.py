@@ -268,14 +268,17 @@ class Store:
         return self._execute(what, body)
 
     # ------------------------------------------------------------------ manifest
+    def _bound(self, name, value):
+        """The store's meta value `name`, set to `value` by the first sweep that asks."""
+        if self.meta.get(name) is None:
+            self._write(f"recording the {name}", lambda: self.conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)", (name, value)))
+            self.meta = dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
+        return self.meta.get(name)
+
     def check_engine(self, engine):
         """Bind the store to one engine backend: results differ (slightly) between them."""
-        have = self.meta.get("engine")
-        if have is None:
-            self._write("recording the engine", lambda: self.conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('engine', ?)", (engine,)))
-            self.meta = dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
-            have = self.meta.get("engine")
+        have = self._bound("engine", engine)
         if have != engine:
             raise StoreError(f"store {self.path} holds runs trained with the {have!r} engine; "
                              f"this sweep asks for {engine!r}. The engines agree to 1e-10, not bit "
@@ -292,12 +295,7 @@ class Store:
         but its new runs are not the bits one uninterrupted run would store."""
         from .. import _dispatch
         arith = "fma" if _dispatch.core().FMA else "separate multiply and add"
-        have = self.meta.get("arithmetic")
-        if have is None:
-            self._write("recording the arithmetic", lambda: self.conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('arithmetic', ?)", (arith,)))
-            self.meta = dict(self.conn.execute("SELECT name, value FROM meta").fetchall())
-            have = self.meta.get("arithmetic")
+        have = self._bound("arithmetic", arith)
         if have != arith:
             warnings.warn(
                 f"store {self.path} was started by a compiled core with {have} arithmetic; this "
