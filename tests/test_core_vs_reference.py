@@ -100,10 +100,15 @@ def test_every_variant_gives_the_bits_of_its_arithmetic(variant, monkeypatch):
     mod = _dispatch.runnable().get(variant)
     if mod is None:
         pytest.skip(f"variant {variant} not built here or not runnable on this CPU")
+    import dataclasses
     same = mod.FMA == _dispatch.core().FMA
     rng = np.random.default_rng(10)
-    for _ in range(20):
+    for k in range(30):
         spec, X, y, seeds, sh = draw_config(rng)
+        if k % 3 == 2:  # float32: bits within one arithmetic (no tolerance holds across them)
+            if not same:
+                continue
+            spec = dataclasses.replace(spec, dtype="float32")
         ref = train_many(spec, X, y, seeds, shuffle_seed=sh)
         with monkeypatch.context() as m:
             m.setattr(_dispatch, "_module", mod)
