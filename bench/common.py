@@ -104,6 +104,17 @@ def median_of(fn, repeats):
     return float(np.median(vals)), last
 
 
+def proc_status(field):
+    """A field of /proc/self/status in MiB (VmRSS: now; VmHWM: this process image's
+    peak since exec or a reset; Linux's ru_maxrss, unlike it, keeps a parent's peak
+    across fork/exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def cpu_description():
     """The CPU's model name, family and model number (the machines are shared and vary)."""
     cpu = platform.processor()

@@ -25,16 +25,7 @@ except ImportError:
 import numpy as np  # noqa: E402
 
 import workloads  # noqa: E402
-from common import timed_train, timed_train_detail  # noqa: E402
-
-
-def _status(field):
-    """A field of /proc/self/status in MiB (VmRSS: now; VmHWM: peak since exec or reset)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
+from common import proc_status as _status, timed_train, timed_train_detail  # noqa: E402
 
 
 def reset_peak():

@@ -27,14 +27,16 @@ raw = C.load_config(os.path.join(sys.argv[4], "examples", "s_mlp.toml"))
 raw["seeds"]["init_seed"] = {"start": 0, "count": n}
 raw["model"]["epochs"] = epochs
 r = sweep(raw, store=store, quiet=True, summary=False)
-try:  # VmHWM: this process image's own peak; ru_maxrss keeps the parent's across fork/exec
-    with open("/proc/self/status") as f:
-        peak_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-except (OSError, StopIteration):
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+from common import proc_status
+try:  # this process image's own peak (ru_maxrss would keep the parent's)
+    peak_mib = proc_status("VmHWM")
+except OSError:
+    peak_mib = float("nan")
+if peak_mib != peak_mib:
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"n": n, "epochs": epochs, "wall_s": r.wall_time, "runs_per_s": r.runs_per_s,
                   "compute_s": r.compute_time, "store_s": r.store_time, "store_share": r.store_share,
-                  "peak_rss_mb": peak_kib / 1024,
+                  "peak_rss_mb": peak_mib,
                   "store_mb": os.path.getsize(store) / 1e6}))
 """
 
@@ -42,7 +44,7 @@ print(json.dumps({"n": n, "epochs": epochs, "wall_s": r.wall_time, "runs_per_s":
 def measure(n, epochs):
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run([sys.executable, "-c", CHILD, str(n), str(epochs), os.path.join(tmp, "runs.db"), ROOT],
-                             capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": ROOT})
+                             capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, HERE])})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
