@@ -12,6 +12,7 @@ The reference trains one model at a time in Python and is slow (tens of ms per
 epoch of one model), so it runs ``REF_EPOCHS`` epochs (and, for S_mlp, the first
 ``REF_SEEDS`` seeds); compare per-epoch (per-model-epoch) figures.
 """
+import dataclasses
 import functools
 import json
 import os
@@ -136,3 +137,36 @@ def test_core_S_mlp_big(benchmark):
           peak_rss_ratio_vs_S_mlp=big["rss_peak_mib"] / small["rss_peak_mib"],
           growth_per_model_bytes=big["rss_growth_mib"] * 2**20 / big["models"],
           S_mlp_growth_per_model_bytes=small["rss_growth_mib"] * 2**20 / small["models"])
+
+
+def test_core_call_sizes(benchmark):
+    """S_mlp on 8,000 samples (its data 4 times): kernel calls sized by cost (0.3.1)
+    against calls sized by lanes x parameters x samples (0.3.0, ``_BATCH_GAIN = 1``),
+    in alternating rounds. The same bits either way."""
+    from zi_core import engine
+    benchmark.group = "call sizes"
+    spec, X, y, seeds = workloads.get("S_mlp")
+    spec = dataclasses.replace(spec, epochs=5)
+    X, y = np.tile(X, (4, 1)), np.tile(y, 4)
+    gain, times = engine._BATCH_GAIN, {1: [], engine._BATCH_GAIN: []}
+    out = {}
+
+    def one(g):
+        engine._BATCH_GAIN = g
+        try:
+            res, pe, _ = timed_train(spec, X, y, seeds)
+        finally:
+            engine._BATCH_GAIN = gain
+        times[g].append(pe)
+        out[g] = all_params(res)
+
+    def rounds():
+        for _ in range(3):
+            for g in (1, gain):
+                one(g)
+
+    benchmark.pedantic(rounds, rounds=1, iterations=1)
+    assert out[1].tobytes() == out[gain].tobytes()
+    benchmark.extra_info.update({
+        "workload": "S_mlp, n=8000", "per_epoch_s_lanes": min(times[1]),
+        "per_epoch_s_cost": min(times[gain]), "speedup": min(times[1]) / min(times[gain])})

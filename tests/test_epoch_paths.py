@@ -132,3 +132,46 @@ def test_many_parameters_train_epoch_by_epoch(monkeypatch):
             return getattr(real, name)
     monkeypatch.setattr(engine, "core", lambda: NoEpochs())
     _same(fast, train_many(spec, X, y, range(9)))
+
+
+def _counting_core(monkeypatch):
+    """Replace the engine's compiled core by a proxy that counts the calls of each kernel."""
+    from zi_core._dispatch import core
+    real, calls = core(), {}
+
+    class Counting:
+        def __getattr__(self, name):
+            fn = getattr(real, name)
+            if not callable(fn):
+                return fn
+
+            def counted(*args, **kw):
+                calls[name] = calls.get(name, 0) + 1
+                return fn(*args, **kw)
+            return counted
+    monkeypatch.setattr(engine, "core", lambda: Counting())
+    return calls
+
+
+@pytest.mark.parametrize("n_models, whole", [(1, False), (64, True)])
+def test_calls_are_sized_by_cost_not_lanes(monkeypatch, n_models, whole):
+    """Models in SIMD lanes cost ~1/8 of one model a lane: an epoch whose lanes x
+    parameters x samples is 4x the whole-epoch threshold still runs in whole-epoch
+    calls when it is a batch (one call for all epochs), and in chunks of a quarter
+    of it for one model; the bits are those of the other path."""
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(40, 3)), np.where(rng.normal(size=40) > 0, 1.0, -1.0)
+    spec = ModelSpec(hidden=(4,), epochs=3)
+    P = engine.offsets(spec.sizes(3), True)[1]
+    epoch = 40 * P * n_models
+    monkeypatch.setattr(engine, "_EPOCHS_WORK", epoch // 4)
+    monkeypatch.setattr(engine, "_SPAN_WORK", 3 * epoch)  # the span counts lanes, not cost
+    monkeypatch.setattr(engine, "_CHUNK_WORK", epoch // 4)
+    calls = _counting_core(monkeypatch)
+    got = train_many(spec, X, y, range(n_models))
+    if whole:
+        assert calls.get("train_epochs") == 1 and "train_chunk" not in calls, calls
+    else:  # chunks of 16 samples (the loss blocks), 3 of them an epoch
+        assert calls.get("train_chunk") == 3 * 3 and "train_epochs" not in calls, calls
+    monkeypatch.undo()
+    _same(got, _epoch_by_epoch(monkeypatch, spec, X, y, range(n_models)))

@@ -320,6 +320,28 @@ def test_resuming_with_the_other_arithmetic_warns(tmp_path, monkeypatch):
     assert count_runs(store) == 4 * 16 and r is not None
 
 
+@pytest.mark.skipif(ENGINE != "cython", reason="the compiled core is not built")
+def test_a_store_from_before_the_arithmetic_was_recorded(tmp_path):
+    """zi-core 0.2 recorded no arithmetic, and fused no multiply-add: resuming its
+    store records 'separate multiply and add', and warns if this build fuses."""
+    import sqlite3
+    import warnings
+    from zi_core import _dispatch
+    store = tmp_path / "runs.db"
+    run(small_config(), store)
+    with sqlite3.connect(store) as c:  # what a 0.2 store holds
+        c.execute("DELETE FROM meta WHERE name = 'arithmetic'")
+    more = small_config(seeds={"init_seed": {"start": 0, "count": 14}})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        run(more, store)
+    fused = _dispatch.core().FMA
+    assert any("arithmetic" in str(w.message) for w in seen) == fused, [str(w.message) for w in seen]
+    st = Store(store)
+    assert st.meta["arithmetic"] == "separate multiply and add"
+    st.close()
+
+
 def _has(mod):
     try:
         __import__(mod)

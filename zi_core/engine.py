@@ -25,9 +25,23 @@ LOSSES = ("logistic", "squared", "hinge")
 BACKENDS = ("cython", "numpy")
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
-# Lane-parameter-sample products per kernel call: tens of ms at most, so Ctrl-C
-# is answered quickly and per-call overhead stays negligible.
+# What one kernel call may cost, in one model's parameter-samples (_cost): tens
+# of ms at most, so Ctrl-C is answered quickly and per-call overhead stays
+# negligible.
 _CHUNK_WORK = 16_000_000
+# The batched kernel trains models in SIMD lanes, so a parameter-sample of b
+# models costs about 1/min(b, _BATCH_GAIN) of one model's (measured: one W_mlp
+# 0.37 ns, S_mlp's 256 models 0.05-0.1 ns a lane, 2 or 1 threads). With calls
+# sized by lanes x parameters x samples alone, S_mlp-size calls took under a
+# millisecond, and their fixed costs (Python, thread team, packing the groups)
+# made an epoch of 8,000 samples 12-15% slower per sample than one of 2,000.
+_BATCH_GAIN = 8
+
+
+def _cost(n_samples, P, n_models):
+    """A kernel call's cost over n_models models of P parameters, in one model's
+    parameter-samples (the unit of _CHUNK_WORK, _EPOCHS_WORK and _SPAN_WORK)."""
+    return n_samples * P * n_models // min(max(1, n_models), _BATCH_GAIN)
 # Fewest samples per kernel call worth having; more models than that allows are
 # trained in groups (_groups).
 _MIN_CHUNK_SAMPLES = 256
@@ -379,7 +393,7 @@ def outputs(theta, X, sizes, bias, backend="cython", n_threads=1):
         # training: every call covers hundreds of rows, and Ctrl-C is answered quickly.
         groups = _groups(B, P)
         thetas = [np.ascontiguousarray(theta[:, g]) for g in groups]
-        rows = max(1, _CHUNK_WORK // max(1, thetas[0].size))
+        rows = max(1, _CHUNK_WORK // max(1, _cost(1, *thetas[0].shape)))
         for lo in range(0, X.shape[0], rows):
             for g, th in zip(groups, thetas):
                 zb = z[lo:lo + rows, g]
@@ -584,13 +598,14 @@ def _train_many(spec, X, y, seeds, shuffle_seed, backend, n_threads, on_divergen
     return result
 
 
-# Work (samples x parameters x models) of one epoch above which epochs are trained
-# in chunks (a few tens of ms each), so Ctrl-C is still answered quickly.
+# Cost (_cost) of one epoch above which epochs are trained in chunks (a few tens
+# of ms each), so Ctrl-C is still answered quickly.
 _EPOCHS_WORK = 4 * _CHUNK_WORK
-# Work one call of several whole epochs may take: S_mlp's 20 epochs (256 models,
-# ~0.12 s) in one call, which saves each epoch's thread-team start and bookkeeping
-# (3-4% of its time); at most about a second for one model, whose work costs most
-# per unit, so Ctrl-C is still answered within that.
+# Work (samples x parameters x models, not _cost: the gain of a longer call is
+# small by then, and Ctrl-C waits for it) one call of several whole epochs may
+# take: S_mlp's 20 epochs (256 models, ~0.07 s) in one call, which saves each
+# epoch's thread-team start and bookkeeping (3-4% of its time); at most about a
+# second for one model, whose work costs most per unit.
 _SPAN_WORK = 80 * _CHUNK_WORK
 # Entries of the stacked sample orders of one such call (shuffled runs).
 _ORDERS_MAX = 1_000_000
@@ -606,12 +621,12 @@ def _epoch_span(spec, backend, n, thetas, callback):
     kernel (a few us instead of tens: one model's epoch takes ~100 us). A
     callback is called after every epoch as it ends, so then one epoch per call.
     """
-    work = n * max(th.size for th in thetas)
-    if backend != "cython" or work > _EPOCHS_WORK or sum(th.size for th in thetas) > _SNAPSHOT_MAX:
+    cost = max(_cost(n, *th.shape) for th in thetas)
+    if backend != "cython" or cost > _EPOCHS_WORK or sum(th.size for th in thetas) > _SNAPSHOT_MAX:
         return 0
     if callback is not None:
         return 1
-    span = max(1, _SPAN_WORK // max(1, work))
+    span = max(1, _SPAN_WORK // max(1, n * max(th.size for th in thetas)))
     return min(span, max(1, _ORDERS_MAX // n)) if spec.shuffle else span
 
 
@@ -665,7 +680,7 @@ def _train_epoch(spec, X, y, order, theta, sizes, kargs, lr, t, backend, n_threa
     # whole mini-batches, and whole blocks of the kernel's loss values (their
     # sums depend on where the blocks start; SPEC 4: not on B, through the chunk)
     unit = math.lcm(spec.batch_size, core().LOSS_BLOCK if backend == "cython" else 1)
-    chunk = max(1, _CHUNK_WORK // max(1, B * P))
+    chunk = max(1, _CHUNK_WORK // max(1, _cost(1, P, B)))
     chunk = max(unit, chunk - chunk % unit)
     loss_sum, n_correct = np.zeros(B), np.zeros(B)
     before = theta.astype(np.float64)
@@ -710,7 +725,7 @@ def _final_metrics(spec, theta, X, y, sizes, backend, n_threads):
         # in row order; row blocks of a few ms each so Ctrl-C is answered quickly.
         loss_sum, correct = np.zeros(B), np.zeros(B)
         theta = np.ascontiguousarray(theta)
-        rows = max(_EVAL_ROWS, _CHUNK_WORK // max(1, theta.size))
+        rows = max(_EVAL_ROWS, _CHUNK_WORK // max(1, _cost(1, *theta.shape)))
         for lo in range(0, n, rows):
             core().evaluate(X[lo:lo + rows], y[lo:lo + rows], theta, np.asarray(sizes, np.intp),
                             bool(spec.bias), LOSS_CODES[spec.rule], loss_sum, correct, n_threads)

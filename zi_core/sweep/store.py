@@ -295,6 +295,9 @@ class Store:
         but its new runs are not the bits one uninterrupted run would store."""
         from .. import _dispatch
         arith = "fma" if _dispatch.core().FMA else "separate multiply and add"
+        if self.meta.get("arithmetic") is None and self.manifest():
+            # runs without a recorded arithmetic are zi-core 0.2's or older: no build fused
+            self._bound("arithmetic", "separate multiply and add")
         have = self._bound("arithmetic", arith)
         if have != arith:
             warnings.warn(
