@@ -77,25 +77,20 @@ __attribute__((noinline)) static void layer0(v8d* restrict w0, const double* res
                 acc[v] = ns[v];
                 acc2[v] = SPLAT(0);
             }
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) { /* the two halves of the sum, as the kernel */
+                v8d* A = h ? acc2 : acc;
+                (void)A;
 #pragma GCC unroll 5
-            for (int i = 0; i < 5; i++) {
+                for (int i = 5 * h; i < 5 * h + 5; i++) {
 #if MODE == 6
-                const v8d xo = XO[i], xn = XN[i];
+                    const v8d xo = XO[i], xn = XN[i];
 #else
-                const v8d xo = SPLAT(xc_[i]), xn = SPLAT(xn_[i]);
+                    const v8d xo = SPLAT(xc_[i]), xn = SPLAT(xn_[i]);
 #endif
-                (void)xo; (void)xn;
-                for (int v = 0; v < NV; v++) BODY(acc)
-            }
-#pragma GCC unroll 5
-            for (int i = 5; i < NIN; i++) {
-#if MODE == 6
-                const v8d xo = XO[i], xn = XN[i];
-#else
-                const v8d xo = SPLAT(xc_[i]), xn = SPLAT(xn_[i]);
-#endif
-                (void)xo; (void)xn;
-                for (int v = 0; v < NV; v++) BODY(acc2)
+                    (void)xo; (void)xn;
+                    for (int v = 0; v < NV; v++) BODY(A)
+                }
             }
             for (int v = 0; v < NV; v++)
                 out[j * NVT + vb + v] = (v8d)_mm512_max_pd((__m512d)(acc[v] + acc2[v]), _mm512_setzero_pd());
