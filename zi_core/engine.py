@@ -42,6 +42,8 @@ def _cost(n_samples, P, n_models):
     """A kernel call's cost over n_models models of P parameters, in one model's
     parameter-samples (the unit of _CHUNK_WORK, _EPOCHS_WORK and _SPAN_WORK)."""
     return n_samples * P * n_models // min(max(1, n_models), _BATCH_GAIN)
+
+
 # Fewest samples per kernel call worth having; more models than that allows are
 # trained in groups (_groups).
 _MIN_CHUNK_SAMPLES = 256
