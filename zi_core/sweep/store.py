@@ -294,11 +294,11 @@ class Store:
         its own, 1e-15 away: a sweep resumed on the other kind of CPU still runs,
         but its new runs are not the bits one uninterrupted run would store."""
         from .. import _dispatch
-        arith = "fma" if _dispatch.core().FMA else "separate multiply and add"
-        if self.meta.get("arithmetic") is None and self.manifest():
-            # runs without a recorded arithmetic are zi-core 0.2's or older: no build fused
-            self._bound("arithmetic", "separate multiply and add")
-        have = self._bound("arithmetic", arith)
+        separate = "separate multiply and add"
+        arith = "fma" if _dispatch.core().FMA else separate
+        # runs without a recorded arithmetic are zi-core 0.2's or older: no build fused
+        old_runs = self.meta.get("arithmetic") is None and self.manifest()
+        have = self._bound("arithmetic", separate if old_runs else arith)
         if have != arith:
             warnings.warn(
                 f"store {self.path} was started by a compiled core with {have} arithmetic; this "
