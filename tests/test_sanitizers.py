@@ -8,6 +8,9 @@ copy in a subprocess with ``LD_PRELOAD`` of libasan (Python itself is not
 instrumented) and ``ASAN_OPTIONS=detect_leaks=0`` (CPython keeps objects alive
 at exit on purpose). Any sanitizer report fails the test.
 
+Every run also compiles a small ASan program on the kernel's scratch arena
+(``zi_arena``) and checks that a write outside one of its buffers is reported.
+
 ``ZI_VALGRIND_RUN=1`` runs a smaller smoke script under valgrind's memcheck
 against the normal build instead (about a minute), and fails if any error
 report has a frame in zi-core's extension.
@@ -171,6 +174,51 @@ def test_edge_case_smoke_under_asan_and_ubsan(sanitized):
                           text=True, timeout=600)
     _check(proc)
     assert "SMOKE OK" in proc.stdout
+
+
+# The kernel carves a call's scratch buffers out of one allocation
+# (zi_arena); under ASan the bytes after each buffer are poisoned, so a
+# write one past a buffer is reported as it was with separate allocations.
+ARENA_PROBE = r"""
+#include <Python.h>
+#include "zi_kernel.h"
+int main(int argc, char** argv) {
+    const size_t sizes[3] = {sizeof(double) * 121, sizeof(double) * 11, sizeof(float) * 3};
+    void* buf[3];
+    void* arena = zi_arena(3, sizes, buf);
+    volatile double* b = (double*)buf[1];
+    if (argc < 2 || !arena)
+        return 2;
+    b[atoi(argv[1])] = 1.0;
+    free(arena);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def arena_probe(tmp_path_factory):
+    import sysconfig
+    if libasan() is None:
+        pytest.skip("no ASan for this compiler")
+    d = tmp_path_factory.mktemp("arena")
+    (d / "probe.c").write_text(ARENA_PROBE)
+    proc = subprocess.run([_cc(), "-fsanitize=address", "-O1", "-g", "-w", "-I", os.path.join(ROOT, "src_c"),
+                           "-I", sysconfig.get_paths()["include"], str(d / "probe.c"), "-o", str(d / "probe"),
+                           "-lm"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return str(d / "probe")
+
+
+# buffer 1 holds 11 doubles: 0 and 10 are its ends; 11-15 the rest of its
+# last cache line, 16 the line after it, -1 the end of buffer 0's
+@pytest.mark.parametrize("index, reported", [(0, False), (10, False), (11, True), (15, True), (16, True),
+                                             (-1, True)])
+def test_asan_reports_a_write_outside_a_buffer_of_the_arena(arena_probe, index, reported):
+    proc = subprocess.run([arena_probe, str(index)], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    assert ("ERROR: AddressSanitizer" in proc.stderr) == reported, proc.stderr[-2000:]
+    assert (proc.returncode != 0) == reported
 
 
 # valgrind is ~50x slower: the same kinds of shapes, fewer of them.
