@@ -329,8 +329,13 @@ ZI_INLINE int ZFN(zs_train_l2_body)(const zi_net* net, const ZT* restrict X, con
  * branches folded, as for the groups' zk_train; W_perc 100 -> 80 us); any
  * other run takes the general body. Not the logistic loss: one model is
  * latency-bound, and its folded copy ran slower (W_log 320 -> 370 us). */
+/* Each starts on a cache line: one model is a short latency-bound loop whose
+ * speed depends on where the loop falls against the 64-byte lines of the
+ * front end, and unaligned, that place moved with any edit of the rest of
+ * the file (W_lin 83 -> 92 us after a change elsewhere in the kernel). */
+#define ZS_ALIGN __attribute__((aligned(64)))
 #define ZS_DEFINE_FIXED(ATTR, BODY, NAME, LOSS)                                                    \
-    ATTR __attribute__((noinline)) static int ZFN(NAME)(                                           \
+    ATTR __attribute__((noinline)) ZS_ALIGN static int ZFN(NAME)(                                  \
         const zi_net* net, const ZT* restrict X, const ZT* restrict y,                             \
         const Py_ssize_t* restrict order, Py_ssize_t n_order, ZT* restrict th, Py_ssize_t S,       \
         ZT lr, long long t0, double* loss_sum, double* n_correct) {                                \
@@ -341,11 +346,11 @@ ZI_INLINE int ZFN(zs_train_l2_body)(const zi_net* net, const ZT* restrict X, con
     ZS_DEFINE_FIXED(ATTR, BODY, NAME##_squared, ZI_LOSS_SQUARED)                                   \
     ZS_DEFINE_FIXED(ATTR, BODY, NAME##_hinge, ZI_LOSS_HINGE)                                       \
     ZS_DEFINE_FIXED(ATTR, BODY, NAME##_perceptron, ZI_LOSS_PERCEPTRON)                             \
-    ATTR static int ZFN(NAME)(const zi_net* net, const ZT* restrict X, const ZT* restrict y,       \
-                              const Py_ssize_t* restrict order, Py_ssize_t n_order,                \
-                              ZT* restrict th, Py_ssize_t S, int loss, ZT lr, int schedule,        \
-                              double power_t, long long t0, double* loss_sum,                      \
-                              double* n_correct) {                                                 \
+    ATTR ZS_ALIGN static int ZFN(NAME)(const zi_net* net, const ZT* restrict X,                  \
+                                       const ZT* restrict y, const Py_ssize_t* restrict order,     \
+                                       Py_ssize_t n_order, ZT* restrict th, Py_ssize_t S,          \
+                                       int loss, ZT lr, int schedule, double power_t, long long t0, \
+                                       double* loss_sum, double* n_correct) {                      \
         if (schedule == ZI_SCHEDULE_CONSTANT && loss != ZI_LOSS_LOGISTIC)                          \
             return (loss == ZI_LOSS_SQUARED ? ZFN(NAME##_squared)                                  \
                     : loss == ZI_LOSS_HINGE   ? ZFN(NAME##_hinge)                                  \
@@ -358,6 +363,7 @@ ZS_DEFINE_DISPATCH(ZS_NOVEC, zs_train_l1_body, zs_train_l1)
 ZS_DEFINE_DISPATCH(, zs_train_l2_body, zs_train_l2)
 #undef ZS_DEFINE_DISPATCH
 #undef ZS_DEFINE_FIXED
+#undef ZS_ALIGN
 #undef ZS_NOVEC
 
 #undef ZFN
