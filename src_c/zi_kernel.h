@@ -411,12 +411,12 @@ ZI_DEFINE_PACK(float, f)
         T *const delta = (T*)buf[3], *const eta = (T*)buf[4], *const keep = (T*)buf[6];            \
         double* const acc = (double*)buf[5];                                                       \
         T* const grad = batch_size > 1 ? (T*)buf[7] : NULL;                                        \
-        T* lr_l;                                                                                   \
+        T* lr_l = NULL;                                                                            \
         Py_ssize_t g0, gn, G, k;                                                                   \
         if (!arena && !alone)                                                                      \
             return -1;                                                                             \
-        lr_l = eta + GM;                                                                           \
         if (arena) {                                                                               \
+            lr_l = eta + GM;                                                                       \
             memset(act0, 0, sizeof(T) * U * GM);                                                   \
             memset(act1, 0, sizeof(T) * U * GM);                                                   \
             memset(delta, 0, sizeof(T) * U * GM);                                                  \
