@@ -403,24 +403,20 @@ ZI_DEFINE_PACK(float, f)
                                  sizeof(T) * U * GM, sizeof(T) * 2 * GM, sizeof(double) * 2 * GM,  \
                                  sizeof(T) * 2 * ZI_KEEP * GM,                                     \
                                  batch_size > 1 ? sizeof(T) * P * GM : 0};                         \
-        /* one model alone takes zi_single.h's path, which has buffers of its own */               \
-        const int alone = nb == 1 && batch_size == 1 && net->L <= 2;                               \
-        void* buf[8] = {NULL};                                                                     \
-        void* const arena = alone ? NULL : zi_arena(8, sizes, buf);                                \
+        void* buf[8];                                                                              \
+        void* const arena = zi_arena(8, sizes, buf);                                               \
         T *const tl = (T*)buf[0], *const act0 = (T*)buf[1], *const act1 = (T*)buf[2];              \
         T *const delta = (T*)buf[3], *const eta = (T*)buf[4], *const keep = (T*)buf[6];            \
         double* const acc = (double*)buf[5];                                                       \
         T* const grad = batch_size > 1 ? (T*)buf[7] : NULL;                                        \
-        T* lr_l = NULL;                                                                            \
+        T* lr_l;                                                                                   \
         Py_ssize_t g0, gn, G, k;                                                                   \
-        if (!arena && !alone)                                                                      \
+        if (!arena)                                                                                \
             return -1;                                                                             \
-        if (arena) {                                                                               \
-            lr_l = eta + GM;                                                                       \
-            memset(act0, 0, sizeof(T) * U * GM);                                                   \
-            memset(act1, 0, sizeof(T) * U * GM);                                                   \
-            memset(delta, 0, sizeof(T) * U * GM);                                                  \
-        }                                                                                          \
+        lr_l = eta + GM;                                                                           \
+        memset(act0, 0, sizeof(T) * U * GM);                                                       \
+        memset(act1, 0, sizeof(T) * U * GM);                                                       \
+        memset(delta, 0, sizeof(T) * U * GM);                                                      \
         for (g0 = b0; g0 < b0 + nb; g0 += gn) {                                                    \
             gn = zi_next_group(g0, b0 + nb, VL, &G);                                               \
             if (G == 1 && batch_size == 1 && net->L <= 2) {                                        \
