@@ -82,6 +82,7 @@ cdef extern from "zi_simd.h":
     int ZI_VDL
     int ZI_VFL
     int ZI_FMA
+    int ZI_FMA_UPDATE
 
 
 cdef inline int _train_block(const zi_net* net, const floating* X, const floating* y,
@@ -472,10 +473,17 @@ def evaluate(const floating[:, ::1] X, const floating[::1] y, const floating[:, 
 LOSS_BLOCK = ZI_KEEP
 
 #: True where this build sums a hidden unit's inputs with fused multiply-adds
-#: (avx2, avx512): such builds give each other's bits; a build without FMA
-#: (baseline) rounds each term twice, and its results differ in the last bits
-#: (docs/choices.md, "Instruction sets").
+#: (avx2, avx512); a build without FMA (baseline) rounds each term twice.
 FMA = bool(ZI_FMA)
+#: True where this build also updates the weights into hidden units with one
+#: fused multiply-add per weight and sample (avx512).
+FMA_UPDATE = bool(ZI_FMA_UPDATE)
+#: The arithmetic this build trains with. Builds of one arithmetic give each
+#: other's bits; builds of different ones differ in the last bits, within SPEC
+#: 4's tolerance (docs/choices.md, "Instruction sets"). Evaluation sums depend
+#: on FMA alone.
+ARITHMETIC = ("fma, hidden updates fused" if FMA_UPDATE else
+              "fma" if FMA else "separate multiply and add")
 
 
 def cpu_flags():

@@ -22,13 +22,15 @@
  *             latency chain of one model alone, and an FMA is slower on a
  *             chain than an add whose multiply went ahead).
  *             Fused hidden sums: S_mlp 7-9% faster on Intel (AVX2, AVX-512),
- *             0-5% on AMD Zen 3. The update below stays a multiply and an
- *             add: fused too, it was another 8% faster on Intel but 12-18%
- *             slower on Zen 3, whose adders are pipes of their own.
+ *             0-5% on AMD Zen 3.
  *   backward  d_i = 0; d_i = d_i + w_ji * d_j for j = 0, 1, ...; gate by h_i > 0
  *   update    s_j = eta * d_j; w_ji = w_ji - s_j * h_i; b_j = b_j - s_j
  *             (computed as w_ji + (-eta d_j) h_i, which is the same bits:
- *             negation is exact and a - b is a + (-b) in IEEE arithmetic)
+ *             negation is exact and a - b is a + (-b) in IEEE arithmetic).
+ *             Into a hidden unit, w_ji + (-eta d_j) h_i is one ZMADD in the
+ *             avx512 build (ZI_FMA_UPDATE: S_mlp 5-6% faster on Intel), a
+ *             multiply and an add in the others (fused, it was 12-18% slower
+ *             on AMD Zen 3, whose adders are pipes of their own).
  * The update of one sample is fused with the forward pass of the next: each
  * weight is loaded once, updated, stored, and used for the next sample.
  * Losses and gradients are computed in ZT (float32 runs entirely in single
@@ -47,6 +49,9 @@
 #define DLOSSV ZCAT(DLOSS, value)
 /* acc + a * b: fused in a hidden unit's sum (hid), not in the output's */
 #define ZSUM(hid, acc, a, b) ((hid) ? ZMADD((a), (b), (acc)) : (acc) + (a) * (b))
+/* w + s * h, the update of a weight: fused into a hidden unit where the build
+ * fuses updates (ZI_FMA_UPDATE, zi_simd.h) */
+#define ZUPD(hid, w, s, h) ((ZI_FMA_UPDATE && (hid)) ? ZMADD((s), (h), (w)) : (w) + (s) * (h))
 /* the input loops of the fused update run a few times a unit (n_in / 2):
  * unrolled, a sample takes 3% fewer instructions (loop counters) */
 #ifndef ZI_UNROLL4
@@ -252,7 +257,7 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
                     ZI_UNROLL4 for (i = 0; i < half; i++) {
                         const ZV xo = ZSPLAT(xcur[i]), xn = ZSPLAT(xnext[i]);
                         for (v = 0; v < ZNB; v++) {
-                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * xo;
+                            const ZV wn = ZUPD(hidden, w[i * ZNV + vb + v], ns[v], xo);
                             w[i * ZNV + vb + v] = wn;
                             acc[v] = ZSUM(hidden, acc[v], wn, xn);
                         }
@@ -260,7 +265,7 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
                     ZI_UNROLL4 for (i = half; i < n_in; i++) {
                         const ZV xo = ZSPLAT(xcur[i]), xn = ZSPLAT(xnext[i]);
                         for (v = 0; v < ZNB; v++) {
-                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * xo;
+                            const ZV wn = ZUPD(hidden, w[i * ZNV + vb + v], ns[v], xo);
                             w[i * ZNV + vb + v] = wn;
                             acc2[v] = ZSUM(hidden, acc2[v], wn, xn);
                         }
@@ -268,14 +273,14 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
                 } else {
                     ZI_UNROLL4 for (i = 0; i < half; i++) {
                         for (v = 0; v < ZNB; v++) {
-                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * hold[i * ZNV + vb + v];
+                            const ZV wn = ZUPD(hidden, w[i * ZNV + vb + v], ns[v], hold[i * ZNV + vb + v]);
                             w[i * ZNV + vb + v] = wn;
                             acc[v] = ZSUM(hidden, acc[v], wn, hnew[i * ZNV + vb + v]);
                         }
                     }
                     ZI_UNROLL4 for (i = half; i < n_in; i++) {
                         for (v = 0; v < ZNB; v++) {
-                            const ZV wn = w[i * ZNV + vb + v] + ns[v] * hold[i * ZNV + vb + v];
+                            const ZV wn = ZUPD(hidden, w[i * ZNV + vb + v], ns[v], hold[i * ZNV + vb + v]);
                             w[i * ZNV + vb + v] = wn;
                             acc2[v] = ZSUM(hidden, acc2[v], wn, hnew[i * ZNV + vb + v]);
                         }
@@ -534,6 +539,7 @@ __attribute__((unused)) static void ZFN(zk_evaluate_rows)(const zi_net* net, int
 
 #undef ZNB
 #undef ZSUM
+#undef ZUPD
 #undef DLOSSV
 #undef ZGL
 #undef ZFN

@@ -19,7 +19,9 @@
  * Included by zi_kernel.h once per element type with ZT, ZV, ZVL, ZSPLAT,
  * ZRELU, ZGATE, ZMADD, ZLOSS (scalar), ZVLOSS (vector), ZSUF defined (ZV the
  * widest vector of ZT). A hidden unit's sum takes one ZMADD an input, as in
- * zi_kern.h; the output's sum and the updates a multiply and an add.
+ * zi_kern.h, and so does the update of its weights where the build fuses
+ * updates (ZI_FMA_UPDATE: w - s x as w + (-s) x, negation being exact); the
+ * output's sum and update, a multiply and an add.
  */
 
 #define ZCAT2(a, b) a##_##b
@@ -190,7 +192,7 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
         const ZV xo = ZSPLAT(x[i]), xv = ZSPLAT(xn[i]);
         for (v = 0; v < nv; v++) {
             ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
-            const ZV wn = *wp - st[v] * xo;
+            const ZV wn = ZI_FMA_UPDATE ? ZMADD(-st[v], xo, *wp) : *wp - st[v] * xo;
             *wp = wn;
             acc[v] = ZMADD(wn, xv, acc[v]);
         }
@@ -199,7 +201,7 @@ ZI_INLINE void ZFN(zs_l1_block)(Py_ssize_t o, const int nv, Py_ssize_t d, Py_ssi
         const ZV xo = ZSPLAT(x[i]), xv = ZSPLAT(xn[i]);
         for (v = 0; v < nv; v++) {
             ZV* wp = (ZV*)(w1t + i * HP + o + v * ZVL);
-            const ZV wn = *wp - st[v] * xo;
+            const ZV wn = ZI_FMA_UPDATE ? ZMADD(-st[v], xo, *wp) : *wp - st[v] * xo;
             *wp = wn;
             acc2[v] = ZMADD(wn, xv, acc2[v]);
         }

@@ -46,7 +46,7 @@ def test_one_model_alone_gets_the_sums_it_gets_in_a_group(block):
                 ls, nc = _sums(mod, X, y, one, sizes, spec.bias, loss)
                 assert ls.tobytes() == group_ls[b:b + 1].tobytes(), (mod.__name__, spec, n, b)
                 assert nc.tobytes() == group_nc[b:b + 1].tobytes()
-        # builds of one arithmetic (with FMA or without) give each other's bits
+        # evaluation sums depend on FMA alone: builds with it (avx2, avx512) give each other's bits
         one = np.ascontiguousarray(theta[:, :1])
         for other in mods[1:]:
             if other.FMA == mods[0].FMA:

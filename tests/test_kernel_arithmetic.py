@@ -4,8 +4,10 @@ Every unit sums its inputs in two halves (bias and inputs [0, m), then inputs
 [m, n), m = ceil(n / 2), then the two partial sums are added; zi_kern.h), and
 the logistic loss uses the core's own exp and log1p. These tests emulate the
 forward pass with NumPy's element-wise IEEE operations (and an exact FMA, for
-the builds that fuse a hidden unit's multiply-adds) and compare bits, and
-check the loss and its gradient against NumPy's exp/logaddexp.
+the builds that fuse a hidden unit's multiply-adds) and whole SGD steps (with
+an exact FMA in the hidden weights' updates too, for the avx512 build) and
+compare bits, and check the loss and its gradient against NumPy's
+exp/logaddexp.
 """
 import math
 from fractions import Fraction
@@ -100,6 +102,109 @@ def test_forward_sums_each_unit_in_two_halves(dtype, variant):
         mod.forward(X, theta, np.asarray(sizes, np.intp), bias, z, 2)
         expect = _emulated_forward(theta, sizes, bias, X, mod.FMA)
         assert z.tobytes() == expect.astype(dtype).tobytes(), (sizes, bias, B)
+
+
+def _emulated_training(theta, sizes, bias, X, y, order, lr, fma, fma_update):
+    """theta (P, B) after per-sample SGD with the squared loss (no exp: every step is
+    +, *, FMA) on X[order], by zi_kern.h's sequence, one IEEE operation at a time:
+    output gradient g = z - y; deltas of the layers below with the old weights,
+    d_i = gate(0 + sum_j w_ji d_j, h_i) (j in order, multiply and add); then, unit by
+    unit, b = b + s and w = w + s h with s = -eta d (one FMA into a hidden unit where
+    the build fuses updates), fused with the next sample's forward pass."""
+    dt = theta.dtype.type
+    offs, _ = engine.offsets(sizes, bias)
+    th = [row.copy() for row in theta]
+    L = len(sizes) - 1
+
+    def madd(w, h, a, fused):  # a + w h
+        return _fma(w, h, a) if fused else a + w * h
+
+    def forward(x):
+        H = [np.full(theta.shape[1], v, theta.dtype) for v in x]
+        acts = []
+        for l, (w0, b0) in enumerate(offs):
+            H = [unit(l, j, H) for j in range(sizes[l + 1])]
+            acts.append(H)
+        return acts
+
+    def unit(l, j, H, old=None, s=None):
+        n_in, hidden = sizes[l], l < L - 1
+        w0, b0 = offs[l]
+        if s is not None and bias:
+            th[b0 + j] = th[b0 + j] + s
+        a = th[b0 + j].copy() if bias else np.zeros_like(H[0])
+        c = np.zeros_like(a)
+        for i in range(n_in):
+            k = w0 + j * n_in + i
+            if s is not None:
+                th[k] = madd(s, old[i], th[k], fma_update and hidden)
+            if i < (n_in + 1) // 2:
+                a = madd(th[k], H[i], a, fma and hidden)
+            else:
+                c = madd(th[k], H[i], c, fma and hidden)
+        a = a + c
+        return np.where(a > 0, a, dt(0)) if hidden else a
+
+    acts = forward(X[order[0]])
+    for t, r in enumerate(order):
+        xn = X[order[min(t + 1, len(order) - 1)]]
+        delta = [None] * L
+        delta[L - 1] = [acts[L - 1][0] - dt(y[r])]
+        for l in range(L - 1, 0, -1):
+            w0 = offs[l][0]
+            delta[l - 1] = []
+            for i in range(sizes[l]):
+                a = np.zeros_like(acts[0][0])
+                for j in range(sizes[l + 1]):
+                    a = a + th[w0 + j * sizes[l] + i] * delta[l][j]
+                delta[l - 1].append(np.where(acts[l - 1][i] > 0, a, dt(0)))
+        H = [np.full(theta.shape[1], v, theta.dtype) for v in xn]
+        old = [np.full(theta.shape[1], v, theta.dtype) for v in X[r]]
+        new_acts = []
+        for l in range(L):
+            H = [unit(l, j, H, old, (-lr) * delta[l][j]) for j in range(sizes[l + 1])]
+            old = acts[l]
+            new_acts.append(H)
+        acts = new_acts
+    return np.array(th)
+
+
+@pytest.mark.parametrize("variant", _dispatch._ORDER)
+def test_training_steps_follow_the_documented_update(variant):
+    """Whole SGD steps of MLPs, one model alone (B = 1: zi_single.h) and in lanes, give
+    the bits of the emulated sequence with this build's arithmetic (FMA in the hidden
+    sums; in the avx512 build, in the hidden weights' updates too), and not those of
+    the other update arithmetic."""
+    mod = _dispatch.runnable().get(variant)
+    if mod is None:
+        pytest.skip(f"variant {variant} not built here or not runnable on this CPU")
+    rng = np.random.default_rng(12)
+    told_apart = 0
+    for k in range(16):
+        dtype = np.float64 if k % 4 else np.float32
+        d = int(rng.integers(1, 5))
+        hidden = tuple(int(h) for h in rng.integers(1, 5, size=1 + (k % 3 == 2)))
+        sizes = (d,) + hidden + (1,)
+        bias = bool(rng.random() < 0.7)
+        B = int(rng.choice([1, 3, 9]))
+        P = engine.offsets(sizes, bias)[1]
+        theta = rng.normal(size=(P, B)).astype(dtype)
+        n = int(rng.integers(2, 6))
+        X = rng.normal(size=(n, d)).astype(dtype)
+        y = rng.normal(size=n).astype(dtype)
+        order = rng.permutation(n).astype(np.intp)
+        lr = np.full(B, 0.25, dtype)
+        got = theta.copy()
+        mod.train_chunk(X, y, order, got, np.asarray(sizes, np.intp), bias, LOSS_CODES["squared"], 1,
+                        lr, 0, 0.5, 0, np.zeros(B), np.zeros(B), 1)
+        expect = _emulated_training(theta, sizes, bias, X, y, order, dtype(0.25), mod.FMA,
+                                    mod.FMA_UPDATE)
+        assert got.tobytes() == expect.tobytes(), (variant, sizes, bias, B, dtype)
+        if mod.FMA:
+            other = _emulated_training(theta, sizes, bias, X, y, order, dtype(0.25), True,
+                                       not mod.FMA_UPDATE)
+            told_apart += other.tobytes() != got.tobytes()
+    assert told_apart >= 4 or not mod.FMA, told_apart
 
 
 def _logistic_step(z0, y, dtype=np.float64):

@@ -294,19 +294,21 @@ def test_corrupt_foreign_and_torn_stores_are_refused(tmp_path):
 
 @pytest.mark.skipif(ENGINE != "cython", reason="the compiled core is not built")
 def test_resuming_with_the_other_arithmetic_warns(tmp_path, monkeypatch):
-    """A store remembers whether the compiled core that started it fused multiply-adds;
-    a sweep resumed by a build of the other arithmetic runs, with a warning."""
+    """A store remembers the arithmetic of the compiled core that started it (where it
+    fuses multiply-adds); a sweep resumed by a build of another arithmetic runs, with a
+    warning."""
     import warnings
     from zi_core import _dispatch
     mods = _dispatch.runnable()
     store = tmp_path / "runs.db"
     run(small_config(), store)
     st = Store(store)
-    assert st.meta["arithmetic"] == ("fma" if _dispatch.core().FMA else "separate multiply and add")
+    assert st.meta["arithmetic"] == _dispatch.core().ARITHMETIC
+    assert st.meta["arithmetic"] in ("fma, hidden updates fused", "fma", "separate multiply and add")
     st.close()
     more = small_config(seeds={"init_seed": {"start": 0, "count": 14}})
-    same = [m for m in mods.values() if m.FMA == _dispatch.core().FMA]
-    other = [m for m in mods.values() if m.FMA != _dispatch.core().FMA]
+    same = [m for m in mods.values() if m.ARITHMETIC == _dispatch.core().ARITHMETIC]
+    other = [m for m in mods.values() if m.ARITHMETIC != _dispatch.core().ARITHMETIC]
     monkeypatch.setattr(_dispatch, "_module", same[-1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -2,9 +2,10 @@
 
 The same Cython source is compiled at several instruction-set levels
 (``setup.py``: AVX-512, AVX2+FMA, baseline x86-64). The avx512 and avx2 builds
-sum a hidden unit's inputs with fused multiply-adds and give each other's bits;
-the baseline build has no FMA, rounds each term twice, and its results differ
-in the last bits (docs/choices.md). ``ZI_CORE_VARIANT=baseline`` forces one.
+sum a hidden unit's inputs with fused multiply-adds, and the avx512 build also
+updates its weights with one; the baseline build has no FMA and rounds each term
+twice. Each build's results (``ARITHMETIC``) differ from the others' in the last
+bits (docs/choices.md). ``ZI_CORE_VARIANT=baseline`` forces one.
 """
 import importlib
 import os

@@ -17,6 +17,7 @@ def config():
         "variant": _dispatch.variant(),
         "available_variants": list(_dispatch.runnable()),
         "fma": bool(mod.FMA),
+        "arithmetic": mod.ARITHMETIC,
         "openmp": mod.openmp_enabled(),
         "threads": default_threads() if mod.openmp_enabled() else 1,
         "dtypes": ["float64", "float32"],

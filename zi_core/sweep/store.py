@@ -288,14 +288,17 @@ class Store:
             self._check_arithmetic()
 
     def _check_arithmetic(self):
-        """Record whether the compiled core fuses multiply-adds; warn on a change.
+        """Record the compiled core's arithmetic (where it fuses multiply-adds); warn on
+        a change.
 
-        Builds with FMA (avx2, avx512) give each other's bits and the baseline build
-        its own, 1e-15 away: a sweep resumed on the other kind of CPU still runs,
-        but its new runs are not the bits one uninterrupted run would store."""
+        Each build trains with its arithmetic: baseline (no FMA), avx2 (fused hidden
+        sums), avx512 (fused hidden sums and updates). Builds of one arithmetic give
+        each other's bits, others differ by about 1e-15: a sweep resumed on another
+        kind of CPU still runs, but its new runs are not the bits one uninterrupted
+        run would store."""
         from .. import _dispatch
         separate = "separate multiply and add"
-        arith = "fma" if _dispatch.core().FMA else separate
+        arith = _dispatch.core().ARITHMETIC
         # runs without a recorded arithmetic are zi-core 0.2's or older: no build fused
         old_runs = self.meta.get("arithmetic") is None and self.manifest()
         have = self._bound("arithmetic", separate if old_runs else arith)
