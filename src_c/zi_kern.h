@@ -214,6 +214,83 @@ ZI_INLINE void ZFN(zk_backward)(const zi_net* net, const ZT* restrict tl,
     }
 }
 
+
+#if defined(__AVX512F__) && ZNV % 2 == 0
+/* Layer 0, hidden, of a net with few inputs (n_in <= ZI_NAMED_MAX): the same
+ * operations as zk_update_forward's (the same bits), with n_in a compile-time
+ * constant N, so the 2 N broadcasts of the two samples' inputs are named
+ * variables that stay in registers across the units (AVX-512 has 32; two
+ * vectors a block leave room for them). Each weight then costs a load, a
+ * store and two FMAs, and no broadcast: S_mlp 3-4% faster (with the fused
+ * update, the loop is bound by its L1 accesses, no longer by its FP ops). */
+#define ZI_NAMED_MAX 12
+#define ZX12(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
+ZI_INLINE void ZFN(zk_l0_named)(const zi_net* net, const ZT* restrict xcur,
+                                const ZT* restrict xnext, ZT* restrict tl, ZT* restrict anext,
+                                const ZT* restrict delta, const ZV* restrict net_, const int N) {
+    const Py_ssize_t n_out = net->sizes[1], half = ZI_HALF(N);
+    Py_ssize_t j, vb;
+    int v;
+#define ZB(i) const ZV xo##i = ZSPLAT(xcur[(i) < N ? (i) : 0]), xn##i = ZSPLAT(xnext[(i) < N ? (i) : 0]);
+    ZX12(ZB)
+#undef ZB
+    for (j = 0; j < n_out; j++) {
+        ZV* w = (ZV*)(tl + (net->off_w[0] + j * N) * ZGL);
+        ZV* b = (ZV*)(tl + (net->off_b[0] + j) * ZGL);
+        const ZV* dj = (const ZV*)(delta + (net->off_a[0] + j) * ZGL);
+        ZV* o = (ZV*)(anext + (net->off_a[0] + j) * ZGL);
+        for (vb = 0; vb < ZNV; vb += 2) {
+            ZV ns[2], acc[2], acc2[2];
+            for (v = 0; v < 2; v++) {
+                ns[v] = net_[vb + v] * dj[vb + v];
+                acc2[v] = ZSPLAT(0);
+            }
+            if (net->has_bias) {
+                for (v = 0; v < 2; v++) {
+                    const ZV bn = b[vb + v] + ns[v];
+                    b[vb + v] = bn;
+                    acc[v] = bn;
+                }
+            } else {
+                for (v = 0; v < 2; v++)
+                    acc[v] = ZSPLAT(0);
+            }
+#define ZSTEP(i)                                                              \
+    if ((i) < N)                                                              \
+        for (v = 0; v < 2; v++) {                                             \
+            const ZV wn = ZUPD(1, w[(i) * ZNV + vb + v], ns[v], xo##i);       \
+            w[(i) * ZNV + vb + v] = wn;                                       \
+            if ((i) < half)                                                   \
+                acc[v] = ZMADD(wn, xn##i, acc[v]);                            \
+            else                                                              \
+                acc2[v] = ZMADD(wn, xn##i, acc2[v]);                          \
+        }
+            ZX12(ZSTEP)
+#undef ZSTEP
+            for (v = 0; v < 2; v++)
+                o[vb + v] = ZRELU(acc[v] + acc2[v]);
+        }
+    }
+}
+
+/* zk_l0_named with N = n_in (1 .. ZI_NAMED_MAX): one copy per width, called
+ * once a sample (not inlined: 12 copies in each of the five train bodies
+ * would be 4x the code) */
+__attribute__((noinline)) static void ZFN(zk_l0_fixed)(const zi_net* net, const ZT* restrict xcur,
+                                                       const ZT* restrict xnext, ZT* restrict tl,
+                                                       ZT* restrict anext, const ZT* restrict delta,
+                                                       const ZV* restrict net_) {
+    switch (net->sizes[0]) {
+#define ZCASE(i) case (i) + 1: ZFN(zk_l0_named)(net, xcur, xnext, tl, anext, delta, net_, (i) + 1); break;
+    ZX12(ZCASE)
+#undef ZCASE
+    default:
+        break;
+    }
+}
+#undef ZX12
+#endif
+
 /* Per-sample update with the activations acur of sample xcur, fused with the
  * forward pass of sample xnext into anext. */
 ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur,
@@ -230,6 +307,12 @@ ZI_INLINE void ZFN(zk_update_forward)(const zi_net* net, const ZT* restrict xcur
         const int hidden = li < net->L - 1;
         const ZV* hold = (const ZV*)(acur + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
         const ZV* hnew = (const ZV*)(anext + (li > 0 ? net->off_a[li - 1] : 0) * ZGL);
+#ifdef ZI_NAMED_MAX
+        if (li == 0 && hidden && n_in <= ZI_NAMED_MAX) {
+            ZFN(zk_l0_fixed)(net, xcur, xnext, tl, anext, delta, net_);
+            continue;
+        }
+#endif
         for (j = 0; j < n_out; j++) {
             ZV* w = (ZV*)(tl + (net->off_w[li] + j * n_in) * ZGL);
             ZV* b = (ZV*)(tl + (net->off_b[li] + j) * ZGL);
@@ -540,6 +623,7 @@ __attribute__((unused)) static void ZFN(zk_evaluate_rows)(const zi_net* net, int
 #undef ZNB
 #undef ZSUM
 #undef ZUPD
+#undef ZI_NAMED_MAX
 #undef DLOSSV
 #undef ZGL
 #undef ZFN
