@@ -27,6 +27,7 @@ cdef extern from "zi_omp.h" nogil:
 cdef extern from "zi_cpu.h":
     const char* ZI_CPU_NAMES
     int zi_cpu_flags()
+    int zi_cpu_model(char* vendor, int* family, int* model)
 
 cdef extern from "zi_kernel.h" nogil:
     int ZI_KEEP
@@ -494,6 +495,16 @@ def cpu_flags():
         return None
     names = ZI_CPU_NAMES.decode().split()
     return {name for k, name in enumerate(names) if mask & (1 << k)}
+
+
+def cpu_model():
+    """(vendor, family, model) of this CPU by cpuid, e.g. ("AuthenticAMD", 25, 17) for an
+    AMD Zen 4, or None where this build cannot tell."""
+    cdef char vendor[13]
+    cdef int family = 0, model = 0
+    if zi_cpu_model(vendor, &family, &model) < 0:
+        return None
+    return vendor.decode("ascii", "replace"), family, model
 
 
 def openmp_enabled():

@@ -45,9 +45,34 @@ def test_runnable_lists_built_variants_this_cpu_runs_best_first():
     assert list(mods) == [v for v in _dispatch._ORDER if v in mods]
     for name, mod in mods.items():
         assert mod.VARIANT == name and _dispatch._supported(name, flags)
-    # the variant in use is the first of them, unless the environment forces one
+    # the variant in use is the first of them in this CPU's preference, unless forced
     if not os.environ.get("ZI_CORE_VARIANT"):
-        assert _dispatch.variant() == next(iter(mods))
+        assert _dispatch.variant() == next(v for v in _dispatch.preferred_order() if v in mods)
+
+
+def test_avx2_comes_first_where_avx512_runs_at_half_width():
+    zen4 = ("AuthenticAMD", 0x19, 0x11)
+    assert _dispatch.preferred_order(zen4) == ["avx2", "avx512", "baseline"]
+    for cpu in [("GenuineIntel", 6, 0xA7), ("AuthenticAMD", 0x1A, 0x02), ("AuthenticAMD", 0x17, 0x31)]:
+        assert _dispatch.preferred_order(cpu) == _dispatch._ORDER, cpu
+    assert sorted(_dispatch.preferred_order()) == sorted(_dispatch._ORDER)
+
+
+def test_cpuid_model_agrees_with_proc_cpuinfo():
+    cpu = importlib.import_module("zi_core._core_baseline").cpu_model()
+    if cpu is None:
+        pytest.skip("this build cannot read cpuid (not x86 or not GCC/Clang)")
+    try:
+        with open("/proc/cpuinfo") as f:
+            fields = dict(line.split(":", 1) for line in f.read().split("\n\n")[0].splitlines()
+                          if ":" in line)
+    except OSError:
+        pytest.skip("no /proc/cpuinfo here")
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    if not {"vendor_id", "cpu family", "model"} <= set(fields):
+        pytest.skip("/proc/cpuinfo does not name the vendor, family and model here")
+    assert cpu == (fields["vendor_id"], int(fields["cpu family"]), int(fields["model"]))
+    assert _dispatch._cpu_model() == cpu
 
 
 def _import_with(variant):

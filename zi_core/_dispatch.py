@@ -6,6 +6,11 @@ sum a hidden unit's inputs with fused multiply-adds, and the avx512 build also
 updates its weights with one; the baseline build has no FMA and rounds each term
 twice. Each build's results (``ARITHMETIC``) differ from the others' in the last
 bits (docs/choices.md). ``ZI_CORE_VARIANT=baseline`` forces one.
+
+The best variant is the widest the CPU runs, except on CPUs whose AVX-512
+executes each 512-bit operation as two 256-bit halves (AMD Zen 4): there the
+avx2 build trains the batched workloads faster (S_mlp 7-10%, bench/README.md),
+so it comes first.
 """
 import importlib
 import os
@@ -13,6 +18,10 @@ import os
 _ORDER = ["avx512", "avx2", "baseline"]
 # the AVX-512 subsets the avx512 variant is compiled for (setup.py), as /proc/cpuinfo names them
 _AVX512 = {"avx512f", "avx512dq", "avx512vl", "avx512bw", "avx512cd"}
+# (vendor, family) of CPUs with AVX-512 on 256-bit datapaths, where avx2 comes
+# first: AMD family 0x19 (Zen 4; its Zen 3 members have no AVX-512). Zen 5
+# (0x1a) has full-width AVX-512 and keeps the default order (not measured).
+_HALF_WIDTH_AVX512 = {("AuthenticAMD", 0x19)}
 
 
 def _cpu_flags():
@@ -46,9 +55,26 @@ def _supported(variant, flags):
     return True
 
 
+def _cpu_model():
+    """(vendor, family, model) by cpuid (the baseline build), or None."""
+    try:
+        return importlib.import_module("zi_core._core_baseline").cpu_model()
+    except (ImportError, AttributeError):
+        return None
+
+
+def preferred_order(cpu=None):
+    """The variants from most to least preferred on ``cpu`` ((vendor, family, model),
+    default this one): the widest first, except where AVX-512 runs at half width."""
+    cpu = _cpu_model() if cpu is None else cpu
+    if cpu is not None and tuple(cpu[:2]) in _HALF_WIDTH_AVX512:
+        return ["avx2", "avx512", "baseline"]
+    return list(_ORDER)
+
+
 def runnable():
-    """{name: module} of every variant that is built and that this CPU can run, best first
-    (the tests compare their bits)."""
+    """{name: module} of every variant that is built and that this CPU can run, widest
+    first (the tests compare their bits)."""
     flags = _cpu_flags()
     out = {}
     for name in _ORDER:
@@ -78,7 +104,7 @@ def load():
     _quiet_openmp()
     forced = os.environ.get("ZI_CORE_VARIANT", "").strip()
     flags = _cpu_flags()
-    candidates = [forced] if forced else _ORDER
+    candidates = [forced] if forced else preferred_order()
     errors = []
     for name in candidates:
         if name not in _ORDER:

@@ -8,6 +8,11 @@ from . import _dispatch
 from ._version import __version__
 
 
+def _cpu_name():
+    cpu = _dispatch._cpu_model()
+    return "unknown" if cpu is None else f"{cpu[0]} family {cpu[1]:#x} model {cpu[2]:#x}"
+
+
 def config():
     """A dict describing the compiled core this process uses."""
     mod = _dispatch.core()
@@ -16,6 +21,8 @@ def config():
         "zi_core": __version__,
         "variant": _dispatch.variant(),
         "available_variants": list(_dispatch.runnable()),
+        "preference": _dispatch.preferred_order(),
+        "cpu": _cpu_name(),
         "fma": bool(mod.FMA),
         "arithmetic": mod.ARITHMETIC,
         "openmp": mod.openmp_enabled(),
