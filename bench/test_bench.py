@@ -170,3 +170,45 @@ def test_core_call_sizes(benchmark):
     benchmark.extra_info.update({
         "workload": "S_mlp, n=8000", "per_epoch_s_lanes": min(times[1]),
         "per_epoch_s_cost": min(times[gain]), "speedup": min(times[1]) / min(times[gain])})
+
+
+@pytest.mark.parametrize("name", ["S_mlp", "W_perc"])
+def test_core_variants(benchmark, name):
+    """Every runnable vector build (avx512, avx2) on one workload, in alternating
+    rounds in one process: which is fastest on this CPU, against the order the
+    dispatch prefers (``_dispatch.preferred_order``; AMD Zen 4 puts avx2 first).
+    The builds' arithmetic differs in the last bits, so results must agree within
+    TOL, and bit for bit between builds of the same ``ARITHMETIC``."""
+    from zi_core import _dispatch
+    mods = {v: m for v, m in _dispatch.runnable().items() if v != "baseline"}
+    if len(mods) < 2:
+        pytest.skip("fewer than two vector builds are built and runnable here")
+    benchmark.group = "variants"
+    spec, X, y, seeds = workloads.get(name, epochs=5)
+    times = {v: [] for v in mods}
+    out = {}
+    saved = _dispatch._module
+
+    def rounds():
+        try:
+            for _ in range(4):
+                for variant, mod in mods.items():
+                    _dispatch._module = mod
+                    res, pe, _ = timed_train(spec, X, y, seeds)
+                    times[variant].append(pe)
+                    out[variant] = all_params(res)
+        finally:
+            _dispatch._module = saved
+
+    benchmark.pedantic(rounds, rounds=1, iterations=1)
+    first = next(iter(out))
+    for variant in out:
+        if mods[variant].ARITHMETIC == mods[first].ARITHMETIC:
+            assert out[variant].tobytes() == out[first].tobytes(), variant
+        assert rel_diff(out[variant], out[first]) < TOL["float64"], variant
+    best = {v: min(t) for v, t in times.items()}
+    preferred = next(v for v in _dispatch.preferred_order() if v in mods)
+    benchmark.extra_info.update({
+        "workload": name, "per_epoch_s": best, "preferred": preferred,
+        "fastest": min(best, key=best.get),
+        "preferred_over_fastest": best[preferred] / min(best.values())})
