@@ -12,7 +12,10 @@
  *      6 as 0, each input's broadcasts made once a sample and kept in
  *        registers (blocks of 2 vectors, so they fit in the 32 registers)
  * Cycles are counted against an FMA loop timed in the same run (2 a cycle).
- * Needs AVX-512F. Measured in bench/README.md ("Ninth round").
+ * Needs AVX-512F; -DYMM (with -mavx2 -mfma) probes the avx2 build's loop, 4
+ * vectors of 4 lanes. Read the clock it prints: where AVX-512 runs at half
+ * width (AMD Zen 4) the 512-bit FMA loop does 1 a cycle, and the clock comes
+ * out halved. Measured in bench/README.md (ninth and eleventh rounds).
  */
 #include <immintrin.h>
 #include <stdio.h>
@@ -31,9 +34,21 @@
 #define NV 4
 #endif
 
+#ifdef YMM /* AVX2: 4 lanes a vector, as the avx2 build */
+typedef double v8d __attribute__((vector_size(32)));
+#define VBYTES 32
+#define VD __m256d
+#define FMA(a, b, c) ((v8d)_mm256_fmadd_pd((VD)(a), (VD)(b), (VD)(c)))
+#define SPLAT(x) ((v8d)_mm256_set1_pd(x))
+#define RELU(a) ((v8d)_mm256_max_pd((VD)(a), _mm256_setzero_pd()))
+#else
 typedef double v8d __attribute__((vector_size(64)));
-#define FMA(a, b, c) ((v8d)_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
+#define VBYTES 64
+#define VD __m512d
+#define FMA(a, b, c) ((v8d)_mm512_fmadd_pd((VD)(a), (VD)(b), (VD)(c)))
 #define SPLAT(x) ((v8d)_mm512_set1_pd(x))
+#define RELU(a) ((v8d)_mm512_max_pd((VD)(a), _mm512_setzero_pd()))
+#endif
 
 #if MODE == 0 || MODE == 6
 #define BODY(A) { v8d wn = w[i * NVT + v] + ns[v] * xo; w[i * NVT + v] = wn; A[v] = FMA(wn, xn, A[v]); }
@@ -93,18 +108,18 @@ __attribute__((noinline)) static void layer0(v8d* restrict w0, const double* res
                 }
             }
             for (int v = 0; v < NV; v++)
-                out[j * NVT + vb + v] = (v8d)_mm512_max_pd((__m512d)(acc[v] + acc2[v]), _mm512_setzero_pd());
+                out[j * NVT + vb + v] = RELU(acc[v] + acc2[v]);
         }
     }
 }
 
 __attribute__((noinline)) static double fma_loop(long n) {
-    __m512d a[12];
-    const __m512d b = _mm512_set1_pd(0.999999), c = _mm512_set1_pd(1e-12);
+    v8d a[12];
+    const v8d b = SPLAT(0.999999), c = SPLAT(1e-12);
     double s = 0;
-    for (int k = 0; k < 12; k++) a[k] = _mm512_set1_pd(k * 1e-9);
+    for (int k = 0; k < 12; k++) a[k] = SPLAT(k * 1e-9);
     for (long i = 0; i < n; i++)
-        for (int k = 0; k < 12; k++) a[k] = _mm512_fmadd_pd(a[k], b, c);
+        for (int k = 0; k < 12; k++) a[k] = FMA(a[k], b, c);
     for (int k = 0; k < 12; k++) s += a[k][0];
     return s;
 }
@@ -112,9 +127,9 @@ __attribute__((noinline)) static double fma_loop(long n) {
 int main(void) {
     const int S = 2000; /* samples, as S_mlp */
     const long F = 1000000;
-    v8d* w = aligned_alloc(64, sizeof(v8d) * NOUT * NIN * NVT);
-    v8d* ns = aligned_alloc(64, sizeof(v8d) * NOUT * NVT);
-    v8d* out = aligned_alloc(64, sizeof(v8d) * NOUT * NVT);
+    v8d* w = aligned_alloc(VBYTES, sizeof(v8d) * NOUT * NIN * NVT);
+    v8d* ns = aligned_alloc(VBYTES, sizeof(v8d) * NOUT * NVT);
+    v8d* out = aligned_alloc(VBYTES, sizeof(v8d) * NOUT * NVT);
     double* X = malloc(sizeof(double) * (S + 1) * NIN);
     double best = 1e9, bestf = 1e9;
     volatile double sink;
