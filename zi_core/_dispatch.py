@@ -9,7 +9,7 @@ bits (docs/choices.md). ``ZI_CORE_VARIANT=baseline`` forces one.
 
 The best variant is the widest the CPU runs, except on CPUs whose AVX-512
 executes each 512-bit operation as two 256-bit halves (AMD Zen 4): there the
-avx2 build trains the batched workloads faster (S_mlp 7-10%, bench/README.md),
+avx2 build trains the batched workloads faster (S_mlp about 10%, bench/README.md),
 so it comes first.
 """
 import importlib
