@@ -24,19 +24,25 @@ _AVX512 = {"avx512f", "avx512dq", "avx512vl", "avx512bw", "avx512cd"}
 _HALF_WIDTH_AVX512 = {("AuthenticAMD", 0x19)}
 
 
+def _ask_baseline(question):
+    """``question()`` of the baseline build (it reads cpuid), or None where that build
+    or the question is missing. OpenMP is quieted before the import loads libgomp."""
+    _quiet_openmp()
+    try:
+        return getattr(importlib.import_module("zi_core._core_baseline"), question)()
+    except (ImportError, AttributeError):
+        return None
+
+
 def _cpu_flags():
     """The CPU's instruction-set flags, as /proc/cpuinfo names them.
 
     Asked of the baseline build (cpuid and xgetbv, what the code will actually
     meet: under valgrind, which has no AVX-512, /proc/cpuinfo still shows the
     host's), else read from /proc/cpuinfo."""
-    _quiet_openmp()  # before the import loads libgomp
-    try:
-        flags = importlib.import_module("zi_core._core_baseline").cpu_flags()
-        if flags is not None:
-            return flags
-    except (ImportError, AttributeError):
-        pass
+    flags = _ask_baseline("cpu_flags")
+    if flags is not None:
+        return flags
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -57,10 +63,7 @@ def _supported(variant, flags):
 
 def _cpu_model():
     """(vendor, family, model) by cpuid (the baseline build), or None."""
-    try:
-        return importlib.import_module("zi_core._core_baseline").cpu_model()
-    except (ImportError, AttributeError):
-        return None
+    return _ask_baseline("cpu_model")
 
 
 def preferred_order(cpu=None):

@@ -8,21 +8,21 @@ from . import _dispatch
 from ._version import __version__
 
 
-def _cpu_name():
-    cpu = _dispatch._cpu_model()
+def _cpu_name(cpu):
     return "unknown" if cpu is None else f"{cpu[0]} family {cpu[1]:#x} model {cpu[2]:#x}"
 
 
 def config():
     """A dict describing the compiled core this process uses."""
     mod = _dispatch.core()
+    cpu = _dispatch._cpu_model()
     from .engine import default_threads
     return {
         "zi_core": __version__,
         "variant": _dispatch.variant(),
         "available_variants": list(_dispatch.runnable()),
-        "preference": _dispatch.preferred_order(),
-        "cpu": _cpu_name(),
+        "preference": _dispatch.preferred_order(cpu),
+        "cpu": _cpu_name(cpu),
         "fma": bool(mod.FMA),
         "arithmetic": mod.ARITHMETIC,
         "openmp": mod.openmp_enabled(),
